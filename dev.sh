@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The project's entry point: selects a JDK 25, makes sure the test tools exist, runs Maven.
+#
+#   ./dev.sh run     build everything (later: start the local sandbox)
+#   ./dev.sh test    the whole test suite: unit + integration tests against a real OpenBao
+#   ./dev.sh crds    regenerate helm/crds from the Java model
+#   ./dev.sh fmt     apply the code format
+#   ./dev.sh mvn ... any Maven command with the right JDK
+set -euo pipefail
+cd "$(dirname "$0")"
+
+find_jdk25() {
+  local candidate
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-* /usr/lib/jvm/*-25* /usr/lib/jvm/jdk-25*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
+    if "$candidate/bin/java" -version 2>&1 | head -1 | grep -Eq 'version "25([."]|$)'; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+if ! JAVA_HOME="$(find_jdk25)"; then
+  echo "error: no JDK 25 found (checked \$JAVA_HOME and /usr/lib/jvm/*25*)." >&2
+  echo "       Install Temurin 25 (e.g. 'apt-get install temurin-25-jdk') or set JAVA_HOME to a JDK 25." >&2
+  exit 1
+fi
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+
+mvn_cmd=(./mvnw -B -ntp)
+
+case "${1:-}" in
+  run)
+    shift
+    exec "${mvn_cmd[@]}" install -DskipTests "$@"
+    ;;
+  test)
+    shift
+    # The tests run a real OpenBao server; build it (cached) before Maven starts.
+    OPENBAO_BIN="$(tools/openbao/build.sh)"
+    export OPENBAO_BIN
+    exec "${mvn_cmd[@]}" verify "$@"
+    ;;
+  crds)
+    shift
+    exec "${mvn_cmd[@]}" -pl common-model test -Dtest=CrdYamlInSyncTest -Dcrd.update=true "$@"
+    ;;
+  fmt)
+    shift
+    exec "${mvn_cmd[@]}" spotless:apply "$@"
+    ;;
+  mvn)
+    shift
+    exec "${mvn_cmd[@]}" "$@"
+    ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 1
+    ;;
+esac
