@@ -1,0 +1,180 @@
+package io.secretsstore.vault;
+
+import io.secretsstore.vault.StoreClient.Operation;
+import io.secretsstore.vault.error.Redaction;
+import io.secretsstore.vault.error.SecretNotFoundException;
+import io.secretsstore.vault.error.StoreErrorKind;
+import io.secretsstore.vault.error.StoreException;
+import io.secretsstore.vault.error.StoreLoginException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import javax.net.ssl.SSLException;
+import org.springframework.web.client.RestClientException;
+import org.springframework.web.client.RestClientResponseException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Turns whatever the HTTP stack threw into a {@link StoreException} with a useful message. */
+final class StoreErrorMapping {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private StoreErrorMapping() {}
+
+  static StoreException map(Operation operation, String address, String path, RuntimeException e) {
+    if (e instanceof StoreException storeException) {
+      return storeException;
+    }
+    RestClientResponseException response = find(e, RestClientResponseException.class);
+    if (response != null) {
+      return fromResponse(
+          operation,
+          address,
+          path,
+          response.getStatusCode().value(),
+          response.getResponseBodyAsString());
+    }
+    IOException io = find(e, IOException.class);
+    if (io != null) {
+      StoreErrorKind kind = ioKind(io);
+      String detail = io.getClass().getSimpleName() + ": " + Redaction.sanitize(io.getMessage());
+      return operation == Operation.LOGIN
+          ? new StoreLoginException(kind, address, path, OptionalInt.empty(), detail, io)
+          : new StoreException(kind, address, path, OptionalInt.empty(), detail, io);
+    }
+    if (find(e, RestClientException.class) != null || e instanceof IllegalStateException) {
+      // Undecodable answers, or spring-vault's "Auth field must not be null".
+      return new StoreException(
+          StoreErrorKind.INVALID_RESPONSE,
+          address,
+          path,
+          OptionalInt.empty(),
+          Redaction.sanitize(e.getMessage()),
+          null);
+    }
+    throw e;
+  }
+
+  static StoreException fromResponse(
+      Operation operation, String address, String path, int status, String body) {
+    OptionalInt httpStatus = OptionalInt.of(status);
+    JsonNode json = parse(body);
+    String detail = storeErrors(json);
+    if (operation == Operation.LOGIN) {
+      StoreErrorKind kind =
+          status == 429
+              ? StoreErrorKind.RATE_LIMITED
+              : status >= 500 ? StoreErrorKind.SERVER_ERROR : StoreErrorKind.LOGIN_DENIED;
+      return new StoreLoginException(kind, address, path, httpStatus, detail, null);
+    }
+    if (status == 404) {
+      JsonNode metadata = json == null ? null : json.path("data").path("metadata");
+      if (metadata != null && metadata.isObject()) {
+        return missingVersion(address, path, JSON.convertValue(metadata, Map.class));
+      }
+      return new SecretNotFoundException(
+          StoreErrorKind.NOT_FOUND, address, path, httpStatus, detail);
+    }
+    StoreErrorKind kind;
+    if (status == 403) {
+      kind = StoreErrorKind.PERMISSION_DENIED;
+    } else if (status == 429) {
+      kind = StoreErrorKind.RATE_LIMITED;
+    } else if (status >= 500) {
+      kind = StoreErrorKind.SERVER_ERROR;
+    } else {
+      kind = StoreErrorKind.BAD_REQUEST;
+    }
+    return new StoreException(kind, address, path, httpStatus, detail, null);
+  }
+
+  /** A KV v2 version that exists in the metadata but has no data: deleted or destroyed. */
+  static SecretNotFoundException missingVersion(String address, String path, Map<?, ?> metadata) {
+    Object version = metadata.get("version");
+    String which = version == null ? "the requested version" : "version " + version;
+    if (Boolean.TRUE.equals(metadata.get("destroyed"))) {
+      return new SecretNotFoundException(
+          StoreErrorKind.VERSION_DESTROYED,
+          address,
+          path,
+          OptionalInt.of(404),
+          which + " was destroyed and cannot be recovered; pin another version or write a new one");
+    }
+    Object deletion = metadata.get("deletion_time");
+    if (deletion instanceof String text && !text.isEmpty()) {
+      return new SecretNotFoundException(
+          StoreErrorKind.VERSION_DELETED,
+          address,
+          path,
+          OptionalInt.of(404),
+          which + " was deleted at " + text + "; undelete it or pin another version");
+    }
+    return new SecretNotFoundException(
+        StoreErrorKind.NOT_FOUND, address, path, OptionalInt.of(404), which + " has no data");
+  }
+
+  /** The store's own error text, from a message we produced earlier. */
+  static String detailOf(StoreException e) {
+    String message = e.getMessage();
+    int separator = message.indexOf("): ");
+    return separator < 0 ? "" : message.substring(separator + 3);
+  }
+
+  private static StoreErrorKind ioKind(IOException io) {
+    if (io instanceof HttpTimeoutException) {
+      return StoreErrorKind.TIMEOUT;
+    }
+    if (io instanceof SSLException) {
+      return StoreErrorKind.TLS;
+    }
+    if (io instanceof ConnectException || io instanceof UnknownHostException) {
+      return StoreErrorKind.UNREACHABLE;
+    }
+    // The JDK client reports some handshake failures as a plain IOException with an SSL cause.
+    return find(io, SSLException.class) != null ? StoreErrorKind.TLS : StoreErrorKind.UNREACHABLE;
+  }
+
+  private static JsonNode parse(String body) {
+    if (body == null || body.isBlank()) {
+      return null;
+    }
+    try {
+      return JSON.readTree(body);
+    } catch (RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  /** Vault answers {@code {"errors": ["..."]}}; the messages are redacted and capped. */
+  private static String storeErrors(JsonNode json) {
+    if (json == null || !json.path("errors").isArray()) {
+      return "";
+    }
+    List<String> errors = new ArrayList<>();
+    for (JsonNode error : json.path("errors")) {
+      String text = error.asString("").strip();
+      if (!text.isEmpty()) {
+        errors.add(text);
+      }
+    }
+    return Redaction.sanitize(String.join("; ", errors));
+  }
+
+  private static <T extends Throwable> T find(Throwable error, Class<T> type) {
+    for (Throwable current = error; current != null; current = current.getCause()) {
+      if (type.isInstance(current)) {
+        return type.cast(current);
+      }
+      if (current.getCause() == current) {
+        break;
+      }
+    }
+    return null;
+  }
+}

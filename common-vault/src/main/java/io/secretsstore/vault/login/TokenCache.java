@@ -1,0 +1,189 @@
+package io.secretsstore.vault.login;
+
+import io.secretsstore.vault.StoreClient;
+import io.secretsstore.vault.StoreConnection;
+import io.secretsstore.vault.StoreMetrics;
+import io.secretsstore.vault.error.StoreErrorKind;
+import io.secretsstore.vault.error.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.springframework.vault.authentication.LoginToken;
+import org.springframework.vault.support.VaultToken;
+
+/**
+ * Reuses store logins per identity: (address, Vault namespace, auth path, role, service account).
+ *
+ * <ul>
+ *   <li>A token is reused until a safety margin before its TTL ends ({@link #refreshMargin}: a
+ *       fifth of the TTL, at least 5 seconds), then replaced by a new login.
+ *   <li>Concurrent callers of one identity share a single login in flight.
+ *   <li>A token is never handed to another identity: the key contains the service account, and a
+ *       JWT whose subject is a different account is refused before the cache is consulted.
+ *   <li>Failed logins are not cached; every waiter gets the failure.
+ * </ul>
+ */
+public final class TokenCache {
+
+  private static final Duration MIN_MARGIN = Duration.ofSeconds(5);
+
+  private final ConcurrentHashMap<LoginKey, CompletableFuture<CachedToken>> tokens =
+      new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final StoreMetrics metrics;
+
+  public TokenCache(Clock clock, StoreMetrics metrics) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /**
+   * Runs {@code action} with a token for {@code login}. If the action is denied (HTTP 403) with a
+   * token that came from the cache, the token may have been revoked: it is dropped and the action
+   * runs once more with a fresh login.
+   */
+  public <T> T withToken(
+      StoreClient client, KubernetesLogin login, Function<VaultToken, T> action) {
+    Lookup lookup = lookup(client, login);
+    try {
+      return action.apply(lookup.token());
+    } catch (StoreException e) {
+      if (e.kind() != StoreErrorKind.PERMISSION_DENIED || lookup.fresh()) {
+        throw e;
+      }
+      invalidate(client, login, lookup.token());
+      return action.apply(lookup(client, login).token());
+    }
+  }
+
+  /** A token for {@code login}, from the cache or from a new login. */
+  public VaultToken token(StoreClient client, KubernetesLogin login) {
+    return lookup(client, login).token();
+  }
+
+  /** Drops {@code token} for this identity, unless it was already replaced. */
+  public void invalidate(StoreClient client, KubernetesLogin login, VaultToken token) {
+    LoginKey key = LoginKey.of(client.connection(), login);
+    CompletableFuture<CachedToken> entry = tokens.get(key);
+    if (entry != null
+        && entry.isDone()
+        && !entry.isCompletedExceptionally()
+        && entry.join().token().getToken().equals(token.getToken())) {
+      tokens.remove(key, entry);
+    }
+  }
+
+  /** Number of identities with a cached or in-flight login. */
+  public int size() {
+    return tokens.size();
+  }
+
+  private Lookup lookup(StoreClient client, KubernetesLogin login) {
+    requireMatchingSubject(login);
+    LoginKey key = LoginKey.of(client.connection(), login);
+    while (true) {
+      CompletableFuture<CachedToken> existing = tokens.get(key);
+      if (existing != null) {
+        if (!existing.isDone()) {
+          metrics.recordTokenCache("joined");
+          return new Lookup(await(existing).token(), true);
+        }
+        if (!existing.isCompletedExceptionally() && existing.join().usableAt(clock.instant())) {
+          metrics.recordTokenCache("hit");
+          return new Lookup(existing.join().token(), false);
+        }
+        tokens.remove(key, existing);
+        continue;
+      }
+      CompletableFuture<CachedToken> mine = new CompletableFuture<>();
+      if (tokens.putIfAbsent(key, mine) != null) {
+        continue;
+      }
+      metrics.recordTokenCache("miss");
+      try {
+        LoginToken token = client.login(login.authPath(), login.role(), login.jwt().get());
+        CachedToken cached = new CachedToken(token, clock.instant());
+        mine.complete(cached);
+        if (!cached.cacheable()) {
+          tokens.remove(key, mine);
+        }
+        return new Lookup(token, true);
+      } catch (RuntimeException e) {
+        tokens.remove(key, mine);
+        mine.completeExceptionally(e);
+        throw e;
+      }
+    }
+  }
+
+  private static CachedToken await(CompletableFuture<CachedToken> inFlight) {
+    try {
+      return inFlight.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private static void requireMatchingSubject(KubernetesLogin login) {
+    // Checked on every call, cache hit or not: a token of another account must never unlock this
+    // account's cached login.
+    String expected = login.serviceAccount().subject();
+    Optional<String> subject = ServiceAccountJwt.subject(login.jwt().get());
+    if (subject.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the service-account token for " + login.serviceAccount() + " is not a readable JWT");
+    }
+    if (!subject.get().equals(expected)) {
+      throw new IllegalArgumentException(
+          "the service-account token belongs to '"
+              + subject.get()
+              + "', not to the pod's service account "
+              + login.serviceAccount());
+    }
+  }
+
+  /** How long before the end of a TTL a token stops being reused. */
+  static Duration refreshMargin(Duration ttl) {
+    Duration fifth = ttl.dividedBy(5);
+    return fifth.compareTo(MIN_MARGIN) > 0 ? fifth : MIN_MARGIN;
+  }
+
+  private record Lookup(VaultToken token, boolean fresh) {}
+
+  private record LoginKey(
+      String address,
+      Optional<String> namespace,
+      String authPath,
+      String role,
+      ServiceAccountRef serviceAccount) {
+    static LoginKey of(StoreConnection connection, KubernetesLogin login) {
+      return new LoginKey(
+          connection.displayAddress(),
+          connection.namespace(),
+          login.authPath(),
+          login.role(),
+          login.serviceAccount());
+    }
+  }
+
+  private record CachedToken(LoginToken token, Instant obtainedAt) {
+    /** Tokens without a TTL (TTL 0) are not reused: we cannot know when they stop working. */
+    boolean cacheable() {
+      return !token.getLeaseDuration().isZero() && !token.getLeaseDuration().isNegative();
+    }
+
+    boolean usableAt(Instant now) {
+      Duration ttl = token.getLeaseDuration();
+      return cacheable() && now.isBefore(obtainedAt.plus(ttl).minus(refreshMargin(ttl)));
+    }
+  }
+}
