@@ -1,0 +1,120 @@
+package io.secretsstore.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The fabric8 Kubernetes mock API server in CRUD mode, plus a TokenReview endpoint that validates
+ * tokens minted by its {@link ServiceAccountTokens} the way kube-apiserver would, so a real store's
+ * Kubernetes auth method can be pointed at it.
+ */
+public final class KubernetesApiMock implements AutoCloseable {
+
+  private static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ServiceAccountTokens tokens = new ServiceAccountTokens();
+  private final AtomicInteger tokenReviews = new AtomicInteger();
+  private final KubernetesMockServer server;
+
+  public KubernetesApiMock() {
+    KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(new ArrayList<>());
+    Dispatcher dispatcher =
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getPath() == null ? "" : request.getPath();
+            if ("POST".equals(request.getMethod()) && path.startsWith(TOKEN_REVIEWS)) {
+              return tokenReview(request);
+            }
+            return crud.dispatch(request);
+          }
+        };
+    server =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server.init(java.net.InetAddress.getLoopbackAddress(), 0);
+  }
+
+  /** The API server URL, e.g. {@code http://127.0.0.1:41233}, for the store's kubernetes_host. */
+  public String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  public ServiceAccountTokens tokens() {
+    return tokens;
+  }
+
+  /** A client for the mock, for tests that store and read Kubernetes objects. */
+  public NamespacedKubernetesClient client() {
+    return server.createClient();
+  }
+
+  /** How many TokenReviews were answered (each store login costs one). */
+  public int tokenReviewCount() {
+    return tokenReviews.get();
+  }
+
+  @Override
+  public void close() {
+    server.destroy();
+  }
+
+  private MockResponse tokenReview(RecordedRequest request) {
+    tokenReviews.incrementAndGet();
+    try {
+      JsonNode review = JSON.readTree(request.getUtf8Body());
+      String token = review.path("spec").path("token").asText("");
+      List<String> audiences = new ArrayList<>();
+      review.path("spec").path("audiences").forEach(node -> audiences.add(node.asText()));
+      ServiceAccountTokens.Review result = tokens.review(token, audiences);
+
+      Map<String, Object> status = new LinkedHashMap<>();
+      status.put("authenticated", result.authenticated());
+      if (result.authenticated()) {
+        status.put(
+            "user",
+            Map.of(
+                "username",
+                result.username(),
+                "uid",
+                result.uid(),
+                "groups",
+                List.of("system:serviceaccounts", "system:authenticated")));
+        status.put("audiences", result.audiences());
+      } else {
+        status.put("error", result.error());
+      }
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("apiVersion", "authentication.k8s.io/v1");
+      answer.put("kind", "TokenReview");
+      answer.put("metadata", Map.of());
+      answer.put("spec", JSON.convertValue(review.path("spec"), Map.class));
+      answer.put("status", status);
+      return new MockResponse()
+          .setResponseCode(201)
+          .setHeader("Content-Type", "application/json")
+          .setBody(JSON.writeValueAsString(answer));
+    } catch (Exception e) {
+      return new MockResponse()
+          .setResponseCode(400)
+          .setHeader("Content-Type", "application/json")
+          .setBody(
+              "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"malformed TokenReview\",\"reason\":\"BadRequest\",\"code\":400}");
+    }
+  }
+}
