@@ -119,19 +119,17 @@ public final class StoreClient {
                 .jwtSupplier(() -> jwt)
                 .build(),
             rest);
+    // The role is part of the "path" shown in errors: it is what users get wrong most often.
+    String described = loginPath + " (role " + role + ")";
     try {
-      return execute(Operation.LOGIN, loginPath, () -> (LoginToken) authentication.login());
+      return execute(Operation.LOGIN, described, () -> (LoginToken) authentication.login());
     } catch (StoreLoginException e) {
       throw e;
     } catch (StoreException e) {
       throw new StoreLoginException(
-          e.kind() == StoreErrorKind.PERMISSION_DENIED
-                  || e.kind() == StoreErrorKind.BAD_REQUEST
-                  || e.kind() == StoreErrorKind.NOT_FOUND
-              ? StoreErrorKind.LOGIN_DENIED
-              : e.kind(),
+          e.kind(),
           e.address(),
-          e.path() + " (role " + role + ")",
+          e.path(),
           e.httpStatus(),
           StoreErrorMapping.detailOf(e),
           e.getCause());
