@@ -9,25 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-find_jdk25() {
-  local candidate
-  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-* /usr/lib/jvm/*-25* /usr/lib/jvm/jdk-25*; do
-    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
-    if "$candidate/bin/java" -version 2>&1 | head -1 | grep -Eq 'version "25([."]|$)'; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
-
-if ! JAVA_HOME="$(find_jdk25)"; then
-  echo "error: no JDK 25 found (checked \$JAVA_HOME and /usr/lib/jvm/*25*)." >&2
-  echo "       Install Temurin 25 (e.g. 'apt-get install temurin-25-jdk') or set JAVA_HOME to a JDK 25." >&2
-  exit 1
-fi
-export JAVA_HOME
-export PATH="$JAVA_HOME/bin:$PATH"
+# Selects a JDK 25 (JAVA_HOME) or stops with a clear message; ./mvnw does the same.
+. ./.mvn/jdk25.sh
 
 mvn_cmd=(./mvnw -B -ntp)
 
