@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.time.Duration;
@@ -33,7 +32,7 @@ public final class ServiceAccountTokens {
   private final KeyPair signingKey;
 
   public ServiceAccountTokens() {
-    this.signingKey = newKeyPair();
+    this.signingKey = RsaKeys.generate();
   }
 
   /** A token for {@code namespace/serviceAccount} valid for {@code ttl}. */
@@ -57,7 +56,12 @@ public final class ServiceAccountTokens {
   public static String mintForeign(
       String namespace, String serviceAccount, List<String> audiences) {
     return sign(
-        newKeyPair(), namespace, serviceAccount, audiences, Instant.now(), Duration.ofHours(1));
+        RsaKeys.generate(),
+        namespace,
+        serviceAccount,
+        audiences,
+        Instant.now(),
+        Duration.ofHours(1));
   }
 
   /** The result of reviewing a token, in TokenReview terms. */
@@ -156,15 +160,5 @@ public final class ServiceAccountTokens {
     return UUID.nameUUIDFromBytes(
             (namespace + "/" + serviceAccount).getBytes(StandardCharsets.UTF_8))
         .toString();
-  }
-
-  private static KeyPair newKeyPair() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-      generator.initialize(2048);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -55,7 +54,7 @@ public final class TestCertificateAuthority {
   private final X509Certificate caCertificate;
 
   public TestCertificateAuthority(String commonName) {
-    this.caKey = newKeyPair();
+    this.caKey = RsaKeys.generate();
     this.caName = new X500Name("CN=" + commonName);
     try {
       X509v3CertificateBuilder builder =
@@ -86,7 +85,7 @@ public final class TestCertificateAuthority {
   /** A server certificate for the given DNS names and IP addresses. */
   public IssuedCertificate issueServer(
       List<String> dnsNames, List<String> ipAddresses, Duration validity) {
-    KeyPair key = newKeyPair();
+    KeyPair key = RsaKeys.generate();
     String commonName = dnsNames.isEmpty() ? ipAddresses.getFirst() : dnsNames.getFirst();
     try {
       X509v3CertificateBuilder builder =
@@ -146,15 +145,5 @@ public final class TestCertificateAuthority {
 
   private static Date notAfter(Duration validity) {
     return Date.from(Instant.now().plus(validity));
-  }
-
-  private static KeyPair newKeyPair() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-      generator.initialize(2048);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
