@@ -1,0 +1,61 @@
+package io.secretsstore.provider.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
+import io.secretsstore.model.provider.v1alpha1.MountRequest;
+import io.secretsstore.model.provider.v1alpha1.MountResponse;
+import io.secretsstore.model.provider.v1alpha1.VersionRequest;
+import io.secretsstore.model.provider.v1alpha1.VersionResponse;
+import io.secretsstore.provider.mount.MountException;
+import io.secretsstore.provider.mount.MountService;
+
+/**
+ * The provider API. A failed mount answers a gRPC error whose status matches the cause and whose
+ * description is the actionable message (the upstream driver puts it into the pod's events); the
+ * stable error code travels in the trailer {@value #ERROR_CODE_TRAILER} for our driver's metrics.
+ */
+public final class ProviderGrpcService extends CSIDriverProviderGrpc.CSIDriverProviderImplBase {
+
+  public static final String ERROR_CODE_TRAILER = "x-secrets-store-error-code";
+  public static final Metadata.Key<String> ERROR_CODE =
+      Metadata.Key.of(ERROR_CODE_TRAILER, Metadata.ASCII_STRING_MARSHALLER);
+
+  public static final String RUNTIME_NAME = "secrets-store-integration-vault-provider";
+
+  private final MountService mounts;
+  private final String runtimeVersion;
+
+  public ProviderGrpcService(MountService mounts, String runtimeVersion) {
+    this.mounts = mounts;
+    this.runtimeVersion = runtimeVersion;
+  }
+
+  @Override
+  public void version(VersionRequest request, StreamObserver<VersionResponse> response) {
+    response.onNext(
+        VersionResponse.newBuilder()
+            .setVersion("v1alpha1")
+            .setRuntimeName(RUNTIME_NAME)
+            .setRuntimeVersion(runtimeVersion)
+            .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void mount(MountRequest request, StreamObserver<MountResponse> response) {
+    MountResponse result;
+    try {
+      result = mounts.mount(request);
+    } catch (MountException e) {
+      Metadata trailers = new Metadata();
+      trailers.put(ERROR_CODE, e.code());
+      response.onError(
+          Status.fromCode(e.status()).withDescription(e.getMessage()).asRuntimeException(trailers));
+      return;
+    }
+    response.onNext(result);
+    response.onCompleted();
+  }
+}

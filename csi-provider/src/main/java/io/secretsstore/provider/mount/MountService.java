@@ -1,0 +1,360 @@
+package io.secretsstore.provider.mount;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.micrometer.core.instrument.Timer;
+import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.provider.v1alpha1.File;
+import io.secretsstore.model.provider.v1alpha1.MountRequest;
+import io.secretsstore.model.provider.v1alpha1.MountResponse;
+import io.secretsstore.model.provider.v1alpha1.ObjectVersion;
+import io.secretsstore.provider.config.ConnectionDefaults;
+import io.secretsstore.provider.config.ProviderProperties;
+import io.secretsstore.provider.mount.FileRequest.SecretSource;
+import io.secretsstore.vault.KvSecret;
+import io.secretsstore.vault.StoreClient;
+import io.secretsstore.vault.StoreClients;
+import io.secretsstore.vault.StoreConnection;
+import io.secretsstore.vault.TlsOptions;
+import io.secretsstore.vault.error.StoreErrorKind;
+import io.secretsstore.vault.error.StoreException;
+import io.secretsstore.vault.login.KubernetesLogin;
+import io.secretsstore.vault.login.TokenCache;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Serves one {@code Mount}: parse, log in as the pod (token reused per identity), read each unique
+ * secret once (identical reads of the same identity shared across concurrent mounts), build the
+ * files and their versions.
+ */
+public final class MountService {
+
+  private static final Logger log = LoggerFactory.getLogger(MountService.class);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final int DEFAULT_MODE = 0644;
+
+  private final ProviderProperties properties;
+  private final ConnectionDefaults defaults;
+  private final StoreClients clients;
+  private final TokenCache tokens;
+  private final ReadCoalescer coalescer;
+  private final ObjectVersions versions;
+  private final ProviderMetrics metrics;
+  private final Semaphore storePermits;
+  private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+
+  public MountService(
+      ProviderProperties properties,
+      ConnectionDefaults defaults,
+      StoreClients clients,
+      TokenCache tokens,
+      ReadCoalescer coalescer,
+      ObjectVersions versions,
+      ProviderMetrics metrics) {
+    this.properties = properties;
+    this.defaults = defaults;
+    this.clients = clients;
+    this.tokens = tokens;
+    this.coalescer = coalescer;
+    this.versions = versions;
+    this.metrics = metrics;
+    this.storePermits = new Semaphore(Math.max(1, properties.maxStoreConcurrency()), true);
+  }
+
+  public MountResponse mount(MountRequest request) {
+    Timer.Sample sample = metrics.start();
+    MountParameters parameters = null;
+    try {
+      parameters = MountParametersParser.parse(request.getAttributes());
+      MountResponse response = mount(parameters, defaultMode(request.getPermission()));
+      metrics.mountFinished(sample, "success");
+      log.info(
+          "Mounted {} file(s) for pod {} (role {}, {})",
+          response.getFilesCount(),
+          parameters.pod(),
+          parameters.role(),
+          parameters.dialect());
+      return response;
+    } catch (MountException e) {
+      metrics.mountFinished(sample, e.code());
+      log.warn(
+          "Mount failed for pod {}: {}: {}",
+          parameters == null ? "(unparsed request)" : parameters.pod(),
+          e.code(),
+          e.getMessage());
+      throw e;
+    } catch (RuntimeException e) {
+      metrics.mountFinished(sample, "internal");
+      log.error("Mount failed unexpectedly", e);
+      throw new MountException(
+          "internal", Status.Code.INTERNAL, "internal error in the provider; see its log", e);
+    }
+  }
+
+  private MountResponse mount(MountParameters parameters, int defaultMode) {
+    StoreConnection connection = connection(parameters);
+    StoreClient client;
+    try {
+      client = clients.forConnection(connection);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw MountException.invalid("invalid_parameters", e.getMessage());
+    }
+    String jwt = token(parameters);
+    String authPath = parameters.authPath().orElse(defaults.authPath());
+    KubernetesLogin login =
+        new KubernetesLogin(
+            authPath, parameters.role(), parameters.pod().serviceAccount(), () -> jwt);
+    Identity identity =
+        new Identity(
+            connection, authPath, parameters.role(), parameters.pod().serviceAccount().toString());
+
+    Map<SecretSource, List<FileRequest>> bySource = new LinkedHashMap<>();
+    for (FileRequest file : parameters.files()) {
+      bySource.computeIfAbsent(file.source(), source -> new ArrayList<>()).add(file);
+    }
+    int shared = parameters.files().size() - bySource.size();
+    if (shared > 0) {
+      metrics.read("shared", shared);
+    }
+    Map<SecretSource, Future<SecretData>> reads = new LinkedHashMap<>();
+    for (var entry : bySource.entrySet()) {
+      SecretSource source = entry.getKey();
+      List<FileRequest> files = entry.getValue();
+      Supplier<SecretData> load = () -> withPermit(() -> fetch(client, login, source, files));
+      reads.put(
+          source,
+          readers.submit(
+              () -> {
+                ReadCoalescer.Result result = coalescer.read(new ReadKey(identity, source), load);
+                metrics.read(result.source().name().toLowerCase(java.util.Locale.ROOT), 1);
+                return result.data();
+              }));
+    }
+
+    MountResponse.Builder response = MountResponse.newBuilder();
+    long total = 0;
+    for (FileRequest file : parameters.files()) {
+      SecretData data = await(reads.get(file.source()));
+      byte[] contents = contents(file, data);
+      total += contents.length;
+      if (total > properties.maxResponseBytes()) {
+        throw new MountException(
+            "response_too_large",
+            Status.Code.RESOURCE_EXHAUSTED,
+            "the files of this volume add up to more than "
+                + properties.maxResponseBytes()
+                + " bytes (secrets-store.provider.max-response-bytes); split them over several"
+                + " volumes");
+      }
+      response.addFiles(
+          File.newBuilder()
+              .setPath(file.name())
+              .setMode(file.mode().orElse(defaultMode))
+              .setContents(ByteString.copyFrom(contents)));
+      response.addObjectVersion(
+          ObjectVersion.newBuilder()
+              .setId(file.name())
+              .setVersion(versions.versionOf(file.source(), file.key(), contents)));
+    }
+    coalescer.evictExpired();
+    return response.build();
+  }
+
+  private SecretData fetch(
+      StoreClient client, KubernetesLogin login, SecretSource source, List<FileRequest> files) {
+    try {
+      return tokens.withToken(
+          client,
+          login,
+          token -> {
+            if (source.isRead()) {
+              KvSecret secret = client.readKv(token, source.path(), source.version());
+              return new SecretData(
+                  secret.data(),
+                  secret.version().isPresent()
+                      ? Integer.toString(secret.version().getAsInt())
+                      : "");
+            }
+            return new SecretData(client.write(token, source.path(), source.arguments()), "");
+          });
+    } catch (StoreException e) {
+      throw storeFailure(e, source, files);
+    } catch (IllegalArgumentException e) {
+      throw MountException.invalid("invalid_parameters", e.getMessage());
+    }
+  }
+
+  private static byte[] contents(FileRequest file, SecretData data) {
+    Object value;
+    if (file.key() == null) {
+      value = data.data();
+    } else {
+      value = data.data().get(file.key());
+      if (value == null) {
+        throw new MountException(
+            StoreErrorKind.KEY_NOT_FOUND.code(),
+            Status.Code.NOT_FOUND,
+            "file '"
+                + file.name()
+                + "': secret "
+                + file.source().path()
+                + " has no key '"
+                + file.key()
+                + "'; it has keys "
+                + new java.util.TreeSet<>(data.data().keySet()));
+      }
+    }
+    String text = value instanceof String string ? string : JSON.writeValueAsString(value);
+    return file.encoding().apply(text, file.name());
+  }
+
+  private StoreConnection connection(MountParameters parameters) {
+    String address = parameters.address().orElse(defaults.url());
+    if (address == null || address.isBlank()) {
+      throw new MountException(
+          "missing_connection",
+          Status.Code.FAILED_PRECONDITION,
+          "no store address: set 'address' in the import (vaultAddress in a SecretProviderClass)"
+              + " or connection.url in the module settings");
+    }
+    TlsOptions tls;
+    if (parameters.caCertPem().isPresent()) {
+      tls = TlsOptions.trustPem(parameters.caCertPem().get());
+    } else if (parameters.caCertPath().isPresent()) {
+      tls = TlsOptions.trustFile(Path.of(parameters.caCertPath().get()));
+    } else if (!defaults.caCert().isBlank() && parameters.address().isEmpty()) {
+      // The module's CA belongs to the module's store, not to an address an import chose.
+      tls = TlsOptions.trustPem(defaults.caCert());
+    } else {
+      tls = TlsOptions.SYSTEM_CAS;
+    }
+    if (parameters.skipTlsVerify()) {
+      log.warn(
+          "Pod {} mounts with TLS verification of {} turned off (skipTLSVerify)",
+          parameters.pod(),
+          address);
+      tls = TlsOptions.insecureSkipVerify();
+    }
+    if (parameters.tlsServerName().isPresent()) {
+      tls = tls.withServerName(parameters.tlsServerName().get());
+    }
+    try {
+      return StoreConnection.builder(address)
+          .namespace(parameters.namespace().orElse(defaults.namespace()))
+          .tls(tls)
+          .requestTimeout(properties.requestTimeout())
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw MountException.invalid("invalid_parameters", e.getMessage());
+    }
+  }
+
+  private String token(MountParameters parameters) {
+    Map<String, String> tokens = parameters.tokens();
+    Optional<String> requested = parameters.audience();
+    String audience = requested.orElse(properties.defaultAudience());
+    String token = tokens.get(audience);
+    if (token == null && requested.isEmpty() && tokens.size() == 1) {
+      token = tokens.values().iterator().next();
+    }
+    if (token == null) {
+      throw new MountException(
+          "missing_token",
+          Status.Code.FAILED_PRECONDITION,
+          "kubelet passed no service-account token for audience '"
+              + audience
+              + "' (it passed "
+              + (tokens.isEmpty() ? "none" : "audiences " + tokens.keySet())
+              + "): the CSIDriver "
+              + CsiNames.DRIVER_NAME
+              + " must list this audience in spec.tokenRequests; the chart sets it from"
+              + " its audiences value");
+    }
+    return token;
+  }
+
+  private <T> T withPermit(Supplier<T> action) {
+    try {
+      storePermits.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MountException("internal", Status.Code.CANCELLED, "interrupted");
+    }
+    try {
+      return action.get();
+    } finally {
+      storePermits.release();
+    }
+  }
+
+  private static MountException storeFailure(
+      StoreException e, SecretSource source, List<FileRequest> files) {
+    Status.Code status =
+        switch (e.kind()) {
+          case LOGIN_DENIED, PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+          case NOT_FOUND, VERSION_DELETED, VERSION_DESTROYED, KEY_NOT_FOUND ->
+              Status.Code.NOT_FOUND;
+          case RATE_LIMITED, SERVER_ERROR, UNREACHABLE, TIMEOUT -> Status.Code.UNAVAILABLE;
+          case TLS -> Status.Code.FAILED_PRECONDITION;
+          case BAD_REQUEST, INVALID_RESPONSE -> Status.Code.INVALID_ARGUMENT;
+        };
+    String names = files.stream().map(f -> "'" + f.name() + "'").collect(Collectors.joining(", "));
+    return new MountException(
+        e.errorCode(),
+        status,
+        "file " + names + " from " + source.path() + ": " + e.getMessage(),
+        e);
+  }
+
+  private static SecretData await(Future<SecretData> future) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MountException("internal", Status.Code.CANCELLED, "interrupted");
+    }
+  }
+
+  /** The request's default file mode: a JSON number (decimal, e.g. "420" for 0644). */
+  static int defaultMode(String permission) {
+    if (permission == null || permission.isBlank()) {
+      return DEFAULT_MODE;
+    }
+    try {
+      int mode = Integer.parseInt(permission.strip().replace("\"", ""));
+      if (mode >= 0 && mode <= 0777) {
+        return mode;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw MountException.invalid(
+        "invalid_attributes", "permission '" + permission + "' is not a file mode");
+  }
+
+  /** Who reads: identical reads are shared only within one identity on one connection. */
+  private record Identity(
+      StoreConnection connection, String authPath, String role, String account) {}
+
+  private record ReadKey(Identity identity, SecretSource source) {}
+}
