@@ -38,7 +38,8 @@ public enum ValueEncoding {
     try {
       return switch (this) {
         case UTF8 -> text.getBytes(StandardCharsets.UTF_8);
-        case BASE64 -> Base64.getMimeDecoder().decode(text.strip());
+        // Strict alphabet; line breaks and spaces (wrapped Base64) are allowed.
+        case BASE64 -> Base64.getDecoder().decode(text.replaceAll("\\s", ""));
         case HEX -> HexFormat.of().parseHex(text.strip());
       };
     } catch (IllegalArgumentException e) {

@@ -1,0 +1,650 @@
+package io.secretsstore.provider;
+
+import static io.secretsstore.provider.ProviderClient.attributes;
+import static io.secretsstore.provider.ProviderClient.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.secretsstore.model.provider.v1alpha1.File;
+import io.secretsstore.model.provider.v1alpha1.MountResponse;
+import io.secretsstore.model.provider.v1alpha1.ObjectVersion;
+import io.secretsstore.model.provider.v1alpha1.VersionRequest;
+import io.secretsstore.provider.mount.ProviderMetrics;
+import io.secretsstore.testkit.KubernetesApiMock;
+import io.secretsstore.testkit.OpenBaoServer;
+import io.secretsstore.testkit.RequestCountingProxy;
+import io.secretsstore.testkit.ServiceAccountTokens;
+import io.secretsstore.testkit.SharedStore;
+import io.secretsstore.testkit.StoreAdmin;
+import io.secretsstore.testkit.TestCertificateAuthority;
+import io.secretsstore.vault.StoreMetrics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The provider as a Spring Boot application on a real unix socket, reading from a real OpenBao
+ * through a request-counting proxy; the driver side is a gRPC client on the socket.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class ProviderMountIT {
+
+  static final String NAMESPACE = "team-a";
+  static final String ACCOUNT = "app";
+
+  static OpenBaoServer store;
+  static KubernetesApiMock kubernetes;
+  static StoreAdmin admin;
+  static RequestCountingProxy proxy;
+  static Path socketDir;
+  static String auth;
+  static String prefix;
+  static String kv1;
+  static ProviderClient client;
+
+  @Autowired ProviderMetrics providerMetrics;
+  @Autowired StoreMetrics storeMetrics;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) throws Exception {
+    setUpStore();
+    registry.add("secrets-store.provider.socket-dir", socketDir::toString);
+    registry.add("secrets-store.connection.url", proxy::address);
+    registry.add("secrets-store.connection.auth-path", () -> auth);
+  }
+
+  static void setUpStore() throws Exception {
+    store = SharedStore.store();
+    kubernetes = SharedStore.kubernetes();
+    admin = store.admin();
+    proxy = new RequestCountingProxy(store.address());
+    socketDir = Files.createTempDirectory("provider-socket");
+    auth = SharedStore.unique("kube");
+    prefix = SharedStore.unique("p");
+    kv1 = SharedStore.unique("kv1");
+    admin.enableKubernetesAuth(auth, kubernetes.url());
+    admin.enableKv(kv1, 1);
+    admin.request("POST", "sys/mounts/" + prefix + "-pki", Map.of("type", "pki"));
+    admin.request(
+        "POST",
+        prefix + "-pki/root/generate/internal",
+        Map.of("common_name", "example.com", "ttl", "24h"));
+    admin.request(
+        "POST",
+        prefix + "-pki/roles/example-dot-com",
+        Map.of("allowed_domains", "example.com", "allow_subdomains", true, "max_ttl", "1h"));
+    admin.writePolicy(
+        prefix,
+        List.of("secret/data/" + prefix + "/*", kv1 + "/" + prefix + "/*", prefix + "-pki/issue/*"),
+        "read",
+        "create",
+        "update");
+    // No audience on the role: the module's documented setup; kubelet's API-audience token works.
+    admin.createKubernetesRole(
+        auth,
+        "app",
+        List.of(ACCOUNT),
+        List.of(NAMESPACE),
+        List.of(prefix),
+        Duration.ofMinutes(10),
+        null);
+    admin.createKubernetesRole(
+        auth,
+        "bound-audience",
+        List.of(ACCOUNT),
+        List.of(NAMESPACE),
+        List.of(prefix),
+        Duration.ofMinutes(10),
+        "vault");
+    client = new ProviderClient(socketDir.resolve("vault.sock"));
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    client.close();
+    proxy.close();
+  }
+
+  @BeforeEach
+  void resetCounts() {
+    proxy.reset();
+  }
+
+  static Map<String, String> tokens() {
+    return Map.of(
+        "",
+        kubernetes
+            .tokens()
+            .mint(
+                NAMESPACE,
+                ACCOUNT,
+                List.of(ServiceAccountTokens.DEFAULT_AUDIENCE),
+                Duration.ofMinutes(10)));
+  }
+
+  static Map<String, String> ssi(String role, String filesJson, Map<String, String> extra) {
+    Map<String, String> parameters = new java.util.LinkedHashMap<>(extra);
+    parameters.put("secretsStoreImport", "myapp");
+    parameters.put("role", role);
+    parameters.put("files", filesJson);
+    return attributes(NAMESPACE, ACCOUNT, tokens(), parameters);
+  }
+
+  static String file(String name, String path, String key) {
+    return "{\"name\":\""
+        + name
+        + "\",\"source\":{\"path\":\""
+        + path
+        + "\",\"key\":\""
+        + key
+        + "\"}}";
+  }
+
+  static Map<String, String> contents(MountResponse response) {
+    return response.getFilesList().stream()
+        .collect(
+            Collectors.toMap(File::getPath, f -> f.getContents().toString(StandardCharsets.UTF_8)));
+  }
+
+  static Map<String, String> versions(MountResponse response) {
+    return response.getObjectVersionList().stream()
+        .collect(Collectors.toMap(ObjectVersion::getId, ObjectVersion::getVersion));
+  }
+
+  @Test
+  void mountsSeveralFilesWithOneStoreReadPerSecret() {
+    admin.putKv2(
+        "secret", prefix + "/db", Map.of("user", "svc", "password", "s3cret", "port", 5432));
+    admin.putKv2("secret", prefix + "/api", Map.of("token", "api-token-value"));
+    String db = "secret/data/" + prefix + "/db";
+    String api = "secret/data/" + prefix + "/api";
+
+    MountResponse response =
+        client.mount(
+            ssi(
+                "app",
+                "["
+                    + String.join(
+                        ",",
+                        file("db-user", db, "user"),
+                        file("db-password", db, "password"),
+                        file("db-port", db, "port"),
+                        file("api-token", api, "token"))
+                    + "]",
+                Map.of()));
+
+    assertThat(contents(response))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "db-user",
+                "svc",
+                "db-password",
+                "s3cret",
+                "db-port",
+                "5432",
+                "api-token",
+                "api-token-value"));
+    assertThat(response.getFilesList()).allSatisfy(f -> assertThat(f.getMode()).isEqualTo(0644));
+    assertThat(response.getFilesList())
+        .extracting(File::getPath)
+        .containsExactly("db-user", "db-password", "db-port", "api-token");
+    assertThat(versions(response))
+        .hasSize(4)
+        .allSatisfy((name, version) -> assertThat(version).hasSize(32).doesNotContain("s3cret"));
+    assertThat(proxy.count("GET", "/v1/" + db)).isEqualTo(1);
+    assertThat(proxy.count("GET", "/v1/" + api)).isEqualTo(1);
+  }
+
+  @Test
+  void versionsChangeOnlyForFilesWhoseContentChanged() {
+    String path = "secret/data/" + prefix + "/rotating";
+    admin.putKv2("secret", path.replace("secret/data/", ""), Map.of("a", "1", "b", "2"));
+    String files = "[" + file("a", path, "a") + "," + file("b", path, "b") + "]";
+    Map<String, String> first = versions(client.mount(ssi("app", files, Map.of())));
+    Map<String, String> again = versions(client.mount(ssi("app", files, Map.of())));
+    assertThat(again).isEqualTo(first);
+
+    admin.putKv2("secret", prefix + "/rotating", Map.of("a", "1", "b", "3"));
+    sleepPastCoalesceWindow();
+    Map<String, String> rotated = versions(client.mount(ssi("app", files, Map.of())));
+    assertThat(rotated.get("a")).isEqualTo(first.get("a"));
+    assertThat(rotated.get("b")).isNotEqualTo(first.get("b"));
+  }
+
+  @Test
+  void kvV1PinnedVersionsAndBase64Decoding() {
+    admin.putKv1(
+        kv1,
+        prefix + "/conf",
+        Map.of(
+            "url",
+            "postgres://db",
+            "cert",
+            Base64.getEncoder().encodeToString(new byte[] {1, 2, 3})));
+    admin.putKv2("secret", prefix + "/pinned", Map.of("k", "first"));
+    admin.putKv2("secret", prefix + "/pinned", Map.of("k", "second"));
+    String files =
+        "["
+            + file("url", kv1 + "/" + prefix + "/conf", "url")
+            + ",{\"name\":\"cert.der\",\"decodeBase64\":true,\"source\":{\"path\":\""
+            + kv1
+            + "/"
+            + prefix
+            + "/conf\",\"key\":\"cert\"}}"
+            + "]";
+    MountResponse response = client.mount(ssi("app", files, Map.of()));
+    assertThat(contents(response)).containsEntry("url", "postgres://db");
+    File cert =
+        response.getFilesList().stream()
+            .filter(f -> f.getPath().equals("cert.der"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(cert.getContents().toByteArray()).containsExactly(1, 2, 3);
+
+    String objects =
+        """
+        - objectName: "first"
+          secretPath: "secret/data/%1$s/pinned?version=1"
+          secretKey: "k"
+        - objectName: "also-first"
+          secretPath: "secret/data/%1$s/pinned"
+          secretKey: "k"
+          secretArgs:
+            version: "1"
+        - objectName: "latest"
+          secretPath: "secret/data/%1$s/pinned"
+          secretKey: "k"
+        """
+            .formatted(prefix);
+    assertThat(contents(client.mount(spc("app", objects, Map.of()))))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("first", "first", "also-first", "first", "latest", "second"));
+  }
+
+  static Map<String, String> spc(String role, String objects, Map<String, String> extra) {
+    Map<String, String> parameters = new java.util.LinkedHashMap<>(extra);
+    parameters.put("secretProviderClass", "vault-db");
+    parameters.put("roleName", role);
+    parameters.put("objects", objects);
+    return attributes(NAMESPACE, ACCOUNT, tokens(), parameters);
+  }
+
+  /** The parameter examples of the upstream vault provider's documentation. */
+  @Test
+  void upstreamVaultProviderExamplesMount() {
+    admin.putKv2("secret", prefix + "/db-pass", Map.of("password", "db-secret-password"));
+    admin.putKv2(
+        "secret",
+        prefix + "/bin",
+        Map.of(
+            "hex",
+            HexFormat.of().formatHex(new byte[] {(byte) 0xca, (byte) 0xfe}),
+            "nested",
+            Map.of("x", 1)));
+    String objects =
+        """
+        - objectName: "db-password"
+          secretPath: "secret/data/%1$s/db-pass"
+          secretKey: "password"
+          filePermission: 0600
+        - objectName: "whole-secret.json"
+          secretPath: "secret/data/%1$s/db-pass"
+        - objectName: "bytes"
+          secretPath: "secret/data/%1$s/bin"
+          secretKey: "hex"
+          encoding: "hex"
+        - objectName: "nested.json"
+          secretPath: "secret/data/%1$s/bin"
+          secretKey: "nested"
+        - objectName: "test-certs"
+          secretPath: "%1$s-pki/issue/example-dot-com"
+          secretKey: "certificate"
+          method: "PUT"
+          secretArgs:
+            common_name: "test.example.com"
+            ttl: "5m"
+        """
+            .formatted(prefix);
+    MountResponse response =
+        client.mount(
+            spc(
+                "app",
+                objects,
+                Map.of("vaultAddress", proxy.address(), "vaultAuthMountPath", auth)));
+    Map<String, String> files = contents(response);
+    assertThat(files).containsEntry("db-password", "db-secret-password");
+    assertThat(files.get("whole-secret.json")).isEqualTo("{\"password\":\"db-secret-password\"}");
+    assertThat(files.get("nested.json")).isEqualTo("{\"x\":1}");
+    assertThat(files.get("test-certs")).startsWith("-----BEGIN CERTIFICATE-----");
+    File bytes =
+        response.getFilesList().stream()
+            .filter(f -> f.getPath().equals("bytes"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(bytes.getContents().toByteArray()).containsExactly((byte) 0xca, (byte) 0xfe);
+    File password =
+        response.getFilesList().stream()
+            .filter(f -> f.getPath().equals("db-password"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(password.getMode()).isEqualTo(0600);
+    assertThat(proxy.count("GET", "/v1/secret/data/" + prefix + "/db-pass")).isEqualTo(1);
+    assertThat(
+            proxy.count("PUT", "/v1/" + prefix + "-pki/issue/example-dot-com")
+                + proxy.count("POST", "/v1/" + prefix + "-pki/issue/example-dot-com"))
+        .isEqualTo(1);
+
+    // vaultKubernetesMountPath is the older name of the same setting.
+    assertThat(
+            contents(
+                client.mount(
+                    spc(
+                        "app",
+                        "- objectName: \"p\"\n  secretPath: \"secret/data/"
+                            + prefix
+                            + "/db-pass\"\n  secretKey: \"password\"\n",
+                        Map.of("vaultKubernetesMountPath", auth)))))
+        .containsEntry("p", "db-secret-password");
+  }
+
+  @Test
+  void audienceBoundTokensAreChosenByAudience() {
+    admin.putKv2("secret", prefix + "/aud", Map.of("k", "v"));
+    Map<String, String> parameters = new java.util.LinkedHashMap<>();
+    parameters.put("role", "bound-audience");
+    parameters.put("audience", "vault");
+    parameters.put("files", "[" + file("k", "secret/data/" + prefix + "/aud", "k") + "]");
+    Map<String, String> tokens =
+        Map.of(
+            "",
+                kubernetes
+                    .tokens()
+                    .mint(
+                        NAMESPACE,
+                        ACCOUNT,
+                        List.of(ServiceAccountTokens.DEFAULT_AUDIENCE),
+                        Duration.ofMinutes(5)),
+            "vault",
+                kubernetes
+                    .tokens()
+                    .mint(NAMESPACE, ACCOUNT, List.of("vault"), Duration.ofMinutes(5)));
+    assertThat(contents(client.mount(attributes(NAMESPACE, ACCOUNT, tokens, parameters))))
+        .containsEntry("k", "v");
+  }
+
+  @Test
+  void everyFailureHasAClearCodeAndMessage(CapturedOutput output) throws Exception {
+    admin.putKv2("secret", prefix + "/present", Map.of("k", "secret-value-xyz"));
+    admin.putKv2("secret", "outside-" + prefix + "/x", Map.of("k", "v"));
+    String present = "secret/data/" + prefix + "/present";
+    Function<Map<String, String>, ProviderClient.Failure> fail =
+        attributes ->
+            failure(
+                catchThrowableOfType(StatusRuntimeException.class, () -> client.mount(attributes)));
+
+    assertFailure(
+        fail.apply(ssi("no-such-role", "[" + file("k", present, "k") + "]", Map.of())),
+        Status.Code.PERMISSION_DENIED,
+        "login_denied",
+        "invalid role name");
+    assertFailure(
+        fail.apply(
+            ssi(
+                "app",
+                "[" + file("k", "secret/data/outside-" + prefix + "/x", "k") + "]",
+                Map.of())),
+        Status.Code.PERMISSION_DENIED,
+        "permission_denied",
+        "file 'k' from secret/data/outside-");
+    assertFailure(
+        fail.apply(
+            ssi("app", "[" + file("k", "secret/data/" + prefix + "/absent", "k") + "]", Map.of())),
+        Status.Code.NOT_FOUND,
+        "not_found",
+        "secret/data/" + prefix + "/absent");
+    assertFailure(
+        fail.apply(ssi("app", "[" + file("k", present, "nope") + "]", Map.of())),
+        Status.Code.NOT_FOUND,
+        "key_not_found",
+        "has no key 'nope'; it has keys [k]");
+    assertFailure(
+        fail.apply(
+            ssi(
+                "app",
+                "[" + file("k", present, "k") + "]",
+                Map.of("address", "http://127.0.0.1:" + freePort()))),
+        Status.Code.UNAVAILABLE,
+        "unreachable",
+        "store unreachable");
+    assertFailure(
+        fail.apply(
+            attributes(
+                NAMESPACE, ACCOUNT, tokens(), Map.of("role", "app", "files", "[{\"name\":"))),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "'files' is not valid JSON");
+    assertFailure(
+        fail.apply(spc("app", "- objectName: [unclosed", Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "'objects' is not valid YAML");
+    assertFailure(
+        fail.apply(spc("app", "just text", Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "'objects' must be a non-empty YAML list");
+    assertFailure(
+        fail.apply(
+            ssi(
+                "app",
+                "[" + file("same", present, "k") + "," + file("same", present, "k") + "]",
+                Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "duplicate_file_name",
+        "file name 'same' is used twice");
+    for (String hostile : List.of("../escape", "a/b", "/etc/passwd", "..", ".")) {
+      assertFailure(
+          fail.apply(ssi("app", "[" + file(hostile, present, "k") + "]", Map.of())),
+          Status.Code.INVALID_ARGUMENT,
+          "invalid_file_name",
+          "file name '" + hostile + "' is not allowed");
+    }
+    assertFailure(
+        fail.apply(
+            attributes(
+                NAMESPACE,
+                ACCOUNT,
+                Map.of(),
+                Map.of("role", "app", "files", "[" + file("k", present, "k") + "]"))),
+        Status.Code.FAILED_PRECONDITION,
+        "missing_token",
+        "must list this audience in spec.tokenRequests");
+    assertFailure(
+        fail.apply(
+            spc(
+                "app",
+                "- objectName: x\n  secretPath: a\n",
+                Map.of("vaultAuthMountPath", "a", "vaultKubernetesMountPath", "b"))),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "not both");
+    assertFailure(
+        fail.apply(spc("app", "- objectName: x\n  secretPath: a\n  encoding: rot13\n", Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "encoding 'rot13' is not one of utf-8, base64, hex");
+    assertFailure(
+        fail.apply(
+            ssi(
+                "app",
+                "[{\"name\":\"k\",\"decodeBase64\":true,\"source\":{\"path\":\""
+                    + present
+                    + "\",\"key\":\"k\"}}]",
+                Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "decode_failed",
+        "file 'k': the value is not valid Base64 text");
+
+    // Malformed attributes JSON, straight on the wire.
+    StatusRuntimeException raw =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                client.stub.mount(
+                    io.secretsstore.model.provider.v1alpha1.MountRequest.newBuilder()
+                        .setAttributes("{not json")
+                        .build()));
+    assertFailure(
+        failure(raw), Status.Code.INVALID_ARGUMENT, "invalid_attributes", "not valid JSON");
+
+    TestCertificateAuthority ca = new TestCertificateAuthority("other-store-ca");
+    var listener =
+        new TestCertificateAuthority("store-ca")
+            .issueLoopbackServer()
+            .writeTo(Path.of("target", "tls"), "provider-store");
+    try (OpenBaoServer tlsStore = OpenBaoServer.startLocal(listener)) {
+      assertFailure(
+          fail.apply(
+              ssi(
+                  "app",
+                  "[" + file("k", present, "k") + "]",
+                  Map.of(
+                      "address",
+                      tlsStore.tlsAddress().orElseThrow(),
+                      "caCert",
+                      ca.certificatePem()))),
+          Status.Code.FAILED_PRECONDITION,
+          "tls",
+          "TLS handshake with the store failed");
+    }
+
+    String logs = output.getAll();
+    assertThat(logs).contains("Mount failed for pod team-a/app-7d9f: login_denied");
+    assertThat(logs).doesNotContain("secret-value-xyz");
+  }
+
+  @Test
+  void oversizedVolumesAreRefusedBelowTheDriversMessageLimit() {
+    admin.putKv2("secret", prefix + "/big", Map.of("blob", "x".repeat(3_200_000)));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                client.mount(
+                    ssi(
+                        "app",
+                        "[" + file("blob", "secret/data/" + prefix + "/big", "blob") + "]",
+                        Map.of())));
+    assertFailure(
+        failure(e), Status.Code.RESOURCE_EXHAUSTED, "response_too_large", "max-response-bytes");
+  }
+
+  @Test
+  void hundredConcurrentMountsOfOneImportCostOneLoginAndOneReadPerPath() throws Exception {
+    String auth100 = SharedStore.unique("kube");
+    admin.enableKubernetesAuth(auth100, kubernetes.url());
+    admin.createKubernetesRole(
+        auth100,
+        "app",
+        List.of(ACCOUNT),
+        List.of(NAMESPACE),
+        List.of(prefix),
+        Duration.ofMinutes(10),
+        null);
+    admin.putKv2("secret", prefix + "/deploy-a", Map.of("user", "u", "password", "p"));
+    admin.putKv2("secret", prefix + "/deploy-b", Map.of("token", "t"));
+    String files =
+        "["
+            + file("user", "secret/data/" + prefix + "/deploy-a", "user")
+            + ","
+            + file("password", "secret/data/" + prefix + "/deploy-a", "password")
+            + ","
+            + file("token", "secret/data/" + prefix + "/deploy-b", "token")
+            + "]";
+    long storeReadsBefore = providerMetrics.reads("store");
+    int pods = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(pods);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<MountResponse>> results = new ArrayList<>();
+    try {
+      for (int i = 0; i < pods; i++) {
+        Map<String, String> podAttributes =
+            ssi("app", files, Map.of("authPath", auth100)); // own JWT per pod
+        Callable<MountResponse> mount =
+            () -> {
+              start.await();
+              return client.mount(podAttributes);
+            };
+        results.add(pool.submit(mount));
+      }
+      start.countDown();
+      for (Future<MountResponse> result : results) {
+        assertThat(contents(result.get()))
+            .containsEntry("user", "u")
+            .containsEntry("password", "p")
+            .containsEntry("token", "t");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(proxy.count("POST", "/v1/auth/" + auth100 + "/login")).isEqualTo(1);
+    assertThat(proxy.count("GET", "/v1/secret/data/" + prefix + "/deploy-a")).isEqualTo(1);
+    assertThat(proxy.count("GET", "/v1/secret/data/" + prefix + "/deploy-b")).isEqualTo(1);
+    assertThat(providerMetrics.reads("store") - storeReadsBefore).isEqualTo(2);
+  }
+
+  @Test
+  void versionAnswers() {
+    var version = client.stub.version(VersionRequest.newBuilder().setVersion("v1.5.0").build());
+    assertThat(version.getVersion()).isEqualTo("v1alpha1");
+    assertThat(version.getRuntimeName()).isEqualTo("secrets-store-integration-vault-provider");
+    assertThat(version.getRuntimeVersion()).isNotBlank();
+  }
+
+  static void assertFailure(
+      ProviderClient.Failure failure, Status.Code status, String code, String message) {
+    assertThat(failure.status()).as(failure.toString()).isEqualTo(status);
+    assertThat(failure.code()).as(failure.toString()).isEqualTo(code);
+    assertThat(failure.message()).as(failure.toString()).contains(message);
+  }
+
+  static int freePort() throws Exception {
+    try (var socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static void sleepPastCoalesceWindow() {
+    try {
+      Thread.sleep(2_100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
