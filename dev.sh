@@ -4,6 +4,7 @@
 #   ./dev.sh run     build everything (later: start the local sandbox)
 #   ./dev.sh test    the whole test suite: unit + integration tests against a real OpenBao
 #   ./dev.sh crds    regenerate helm/crds from the Java model
+#   ./dev.sh bench provider   benchmarks (print ratios against an in-run baseline)
 #   ./dev.sh fmt     apply the code format
 #   ./dev.sh mvn ... any Maven command with the right JDK
 set -euo pipefail
@@ -29,6 +30,19 @@ case "${1:-}" in
   crds)
     shift
     exec "${mvn_cmd[@]}" -pl common-model test -Dtest=CrdYamlInSyncTest -Dcrd.update=true "$@"
+    ;;
+  bench)
+    shift
+    # Benchmarks print numbers and ratios against a baseline measured in the same run.
+    what="${1:-provider}"
+    case "$what" in
+      provider) class=ProviderMountBenchmark; module=csi-provider ;;
+      *) echo "unknown benchmark '$what' (known: provider)" >&2; exit 1 ;;
+    esac
+    OPENBAO_BIN="$(tools/openbao/build.sh)"
+    export OPENBAO_BIN
+    exec "${mvn_cmd[@]}" -pl "$module" -am verify -DskipTests=false -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dtest=none -Dit.test="$class" -Dfailsafe.failIfNoSpecifiedTests=false
     ;;
   fmt)
     shift
