@@ -24,51 +24,77 @@ import org.junit.jupiter.api.Test;
  */
 class CrdYamlInSyncTest {
 
-  static final Path GENERATED =
-      Path.of("target/classes/META-INF/fabric8/secretsstoreimports.deckhouse.io-v1.yml");
-  static final Path CHECKED_IN = Path.of("../helm/crds/secretsstoreimports.deckhouse.io.yaml");
+  /** One CRD the generator writes and its checked-in form. */
+  record Crd(
+      String name, String kind, String description, List<String> columnOrder, boolean requireSpec) {
+    Path generated() {
+      return Path.of("target/classes/META-INF/fabric8/" + name + "-v1.yml");
+    }
+
+    Path checkedIn() {
+      return Path.of("../helm/crds/" + name + ".yaml");
+    }
+  }
+
+  static final List<Crd> CRDS =
+      List.of(
+          new Crd(
+              SecretsStoreImport.CRD_NAME,
+              SecretsStoreImport.KIND,
+              "Namespaced mapping from secrets in a Vault-compatible store to files in pods.",
+              List.of("Type", "Role", "Ready", "Reason", "Age"),
+              true),
+          new Crd(
+              SecretsStoreImportPodStatus.CRD_NAME,
+              SecretsStoreImportPodStatus.KIND,
+              "What the CSI driver mounted for one pod volume; written by the driver, deleted"
+                  + " with the pod.",
+              List.of("Pod", "Import", "Mounted", "Rotated", "Error"),
+              false));
 
   static final String HEADER =
       "# GENERATED from common-model (io.secretsstore.model.crd) by ./dev.sh crds; do not edit.\n";
 
-  /** Printer columns in the order kubectl shows them; the generator sorts them by name. */
-  static final List<String> COLUMN_ORDER = List.of("Type", "Role", "Ready", "Reason", "Age");
-
   @Test
-  void checkedInCrdMatchesTheJavaModel() throws IOException {
-    String expected = render(Files.readString(GENERATED, StandardCharsets.UTF_8));
-    if (Boolean.getBoolean("crd.update")) {
-      Files.createDirectories(CHECKED_IN.getParent());
-      Files.writeString(CHECKED_IN, expected, StandardCharsets.UTF_8);
+  void checkedInCrdsMatchTheJavaModel() throws IOException {
+    for (Crd crd : CRDS) {
+      String expected = render(crd, Files.readString(crd.generated(), StandardCharsets.UTF_8));
+      if (Boolean.getBoolean("crd.update")) {
+        Files.createDirectories(crd.checkedIn().getParent());
+        Files.writeString(crd.checkedIn(), expected, StandardCharsets.UTF_8);
+      }
+      assertThat(Files.exists(crd.checkedIn()))
+          .as("%s is missing: run ./dev.sh crds", crd.checkedIn())
+          .isTrue();
+      assertThat(Files.readString(crd.checkedIn(), StandardCharsets.UTF_8))
+          .as("%s is out of date with the Java model: run ./dev.sh crds", crd.checkedIn())
+          .isEqualTo(expected);
     }
-    assertThat(Files.exists(CHECKED_IN))
-        .as("%s is missing: run ./dev.sh crds", CHECKED_IN)
-        .isTrue();
-    assertThat(Files.readString(CHECKED_IN, StandardCharsets.UTF_8))
-        .as("helm/crds is out of date with the Java model: run ./dev.sh crds")
-        .isEqualTo(expected);
   }
 
   /**
    * The generator's YAML with what it cannot express: {@code required: [spec]} at the top (as in
-   * the module's CRD), {@code listKind}, module labels, a description and the column order.
+   * the module's CRD), {@code listKind}, module labels, a description and the column order (the
+   * generator sorts columns by name).
    */
-  static String render(String generatedYaml) {
+  static String render(Crd definition, String generatedYaml) {
     KubernetesSerialization serialization = new KubernetesSerialization();
     CustomResourceDefinition crd =
         serialization.unmarshal(generatedYaml, CustomResourceDefinition.class);
     crd.getMetadata()
         .setLabels(
             new TreeMap<>(Map.of("heritage", "deckhouse", "module", "secrets-store-integration")));
-    crd.getSpec().getNames().setListKind(SecretsStoreImport.KIND + "List");
+    crd.getSpec().getNames().setListKind(definition.kind() + "List");
     for (CustomResourceDefinitionVersion version : crd.getSpec().getVersions()) {
       var root = version.getSchema().getOpenAPIV3Schema();
-      root.setRequired(List.of("spec"));
-      root.setDescription(
-          "Namespaced mapping from secrets in a Vault-compatible store to files in pods.");
+      if (definition.requireSpec()) {
+        root.setRequired(List.of("spec"));
+      }
+      root.setDescription(definition.description());
       List<CustomResourceColumnDefinition> columns =
           new ArrayList<>(version.getAdditionalPrinterColumns());
-      columns.sort(Comparator.comparingInt(column -> COLUMN_ORDER.indexOf(column.getName())));
+      columns.sort(
+          Comparator.comparingInt(column -> definition.columnOrder().indexOf(column.getName())));
       version.setAdditionalPrinterColumns(columns);
     }
     return HEADER + serialization.asYaml(crd);

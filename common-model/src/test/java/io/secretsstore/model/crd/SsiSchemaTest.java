@@ -29,7 +29,8 @@ class SsiSchemaTest {
   static void load() throws IOException {
     crd =
         SERIALIZATION.unmarshal(
-            Files.readString(CrdYamlInSyncTest.CHECKED_IN), CustomResourceDefinition.class);
+            Files.readString(CrdYamlInSyncTest.CRDS.getFirst().checkedIn()),
+            CustomResourceDefinition.class);
     root = crd.getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema();
     spec = root.getProperties().get("spec");
   }
