@@ -1,0 +1,122 @@
+package io.secretsstore.driver.config;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.secretsstore.driver.csi.IdentityGrpcService;
+import io.secretsstore.driver.csi.NodeGrpcService;
+import io.secretsstore.driver.fs.MountTable;
+import io.secretsstore.driver.provider.ProviderClients;
+import io.secretsstore.driver.publish.DriverMetrics;
+import io.secretsstore.driver.publish.ImportResolver;
+import io.secretsstore.driver.publish.VolumeService;
+import io.secretsstore.driver.rotation.RotationScheduler;
+import io.secretsstore.driver.status.PodEvents;
+import io.secretsstore.driver.status.PodStatusWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the driver; typed settings are read here once. */
+@Configuration(proxyBeanMethods = false)
+public class DriverConfiguration {
+
+  @Bean(destroyMethod = "close")
+  KubernetesClient kubernetesClient() {
+    // In-cluster service account, or KUBECONFIG / kubernetes.master for local runs.
+    return new KubernetesClientBuilder().build();
+  }
+
+  @Bean(destroyMethod = "close")
+  ProviderClients providerClients(DriverProperties properties) {
+    return new ProviderClients(properties.providersDir(), properties.providerTimeout());
+  }
+
+  @Bean(destroyMethod = "shutdown")
+  ExecutorService kubernetesWrites() {
+    return Executors.newSingleThreadExecutor(
+        Thread.ofPlatform().name("kubernetes-writes").daemon().factory());
+  }
+
+  @Bean
+  VolumeService volumeService(
+      DriverProperties properties,
+      KubernetesClient kubernetes,
+      ProviderClients providers,
+      ExecutorService kubernetesWrites,
+      MeterRegistry registry) {
+    Clock clock = Clock.systemUTC();
+    VolumeService service =
+        new VolumeService(
+            new VolumeService.Settings(
+                properties.kubeletPodsDir(),
+                properties.tmpfsSize().toBytes(),
+                properties.fileModeBits(),
+                Duration.ofSeconds(30)),
+            new ImportResolver(kubernetes),
+            providers,
+            MountTable.ofThisProcess(),
+            new PodEvents(kubernetes, kubernetesWrites, clock, properties.nodeId()),
+            new PodStatusWriter(
+                kubernetes, kubernetesWrites, properties.nodeId(), properties.podStatus()),
+            self -> new DriverMetrics(registry, self::mountedCount),
+            clock);
+    // Volumes of a previous run first, so kubelet's unpublish and rotation find them.
+    service.recover();
+    return service;
+  }
+
+  @Bean(destroyMethod = "close")
+  RotationScheduler rotationScheduler(
+      DriverProperties properties, VolumeService volumes, MeterRegistry registry) {
+    RotationScheduler scheduler =
+        new RotationScheduler(
+            volumes,
+            volumes.metrics(),
+            properties.rotation().interval(),
+            properties.rotation().parallelism());
+    if (properties.rotation().enabled()) {
+      scheduler.start();
+    }
+    return scheduler;
+  }
+
+  @Bean
+  IdentityGrpcService identityGrpcService(
+      DriverProperties properties,
+      ProviderClients providers,
+      ObjectProvider<BuildProperties> build,
+      DriverSocket socket) {
+    String version = build.getIfAvailable() == null ? "0.1.0" : build.getIfAvailable().getVersion();
+    return new IdentityGrpcService(properties.driverName(), version, providers);
+  }
+
+  @Bean
+  NodeGrpcService nodeGrpcService(
+      DriverProperties properties, VolumeService volumes, DriverSocket socket) {
+    return new NodeGrpcService(properties.nodeId(), volumes);
+  }
+
+  /** Prepares kubelet's socket directory and removes a socket left by a previous run. */
+  @Bean
+  DriverSocket driverSocket(DriverProperties properties) {
+    try {
+      Files.createDirectories(properties.socketPath().getParent());
+      Files.deleteIfExists(properties.socketPath());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the socket " + properties.socketPath(), e);
+    }
+    return new DriverSocket();
+  }
+
+  /** Marker that the socket path is ready to bind. */
+  public static final class DriverSocket {}
+}

@@ -1,0 +1,81 @@
+package io.secretsstore.driver.csi;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.secretsstore.driver.publish.PublishException;
+import io.secretsstore.driver.publish.VolumeService;
+import io.secretsstore.model.csi.v1.NodeGetCapabilitiesRequest;
+import io.secretsstore.model.csi.v1.NodeGetCapabilitiesResponse;
+import io.secretsstore.model.csi.v1.NodeGetInfoRequest;
+import io.secretsstore.model.csi.v1.NodeGetInfoResponse;
+import io.secretsstore.model.csi.v1.NodeGrpc;
+import io.secretsstore.model.csi.v1.NodePublishVolumeRequest;
+import io.secretsstore.model.csi.v1.NodePublishVolumeResponse;
+import io.secretsstore.model.csi.v1.NodeUnpublishVolumeRequest;
+import io.secretsstore.model.csi.v1.NodeUnpublishVolumeResponse;
+
+/**
+ * CSI Node: publish and unpublish of ephemeral inline volumes. Stage, stats and expansion are not
+ * offered (the base class answers {@code UNIMPLEMENTED}).
+ */
+public final class NodeGrpcService extends NodeGrpc.NodeImplBase {
+
+  private final String nodeId;
+  private final VolumeService volumes;
+
+  public NodeGrpcService(String nodeId, VolumeService volumes) {
+    this.nodeId = nodeId;
+    this.volumes = volumes;
+  }
+
+  @Override
+  public void nodePublishVolume(
+      NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
+    try {
+      if (!request.hasVolumeCapability()) {
+        throw PublishException.invalid("volume capability is missing");
+      }
+      if (request.getVolumeCapability().hasBlock()) {
+        throw PublishException.invalid("block volumes are not supported; use a filesystem volume");
+      }
+      volumes.publish(
+          request.getVolumeId(),
+          request.getTargetPath(),
+          request.getVolumeContextMap(),
+          request.getSecretsMap());
+      response.onNext(NodePublishVolumeResponse.getDefaultInstance());
+      response.onCompleted();
+    } catch (PublishException e) {
+      response.onError(
+          Status.fromCode(e.status()).withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void nodeUnpublishVolume(
+      NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
+    try {
+      volumes.unpublish(request.getVolumeId(), request.getTargetPath());
+      response.onNext(NodeUnpublishVolumeResponse.getDefaultInstance());
+      response.onCompleted();
+    } catch (PublishException e) {
+      response.onError(
+          Status.fromCode(e.status()).withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  /** No node capabilities: no staging, no stats, no expansion. */
+  @Override
+  public void nodeGetCapabilities(
+      NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
+    response.onNext(NodeGetCapabilitiesResponse.getDefaultInstance());
+    response.onCompleted();
+  }
+
+  @Override
+  public void nodeGetInfo(
+      NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> response) {
+    response.onNext(NodeGetInfoResponse.newBuilder().setNodeId(nodeId).build());
+    response.onCompleted();
+  }
+}

@@ -1,0 +1,92 @@
+package io.secretsstore.driver.fs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The kernel's mount table of this process ({@code /proc/self/mountinfo}). */
+public final class MountTable {
+
+  /** One mount: where, and which file system type. */
+  public record Entry(Path mountPoint, String fsType) {}
+
+  private final Path mountInfo;
+
+  public MountTable(Path mountInfo) {
+    this.mountInfo = mountInfo;
+  }
+
+  public static MountTable ofThisProcess() {
+    return new MountTable(Path.of("/proc/self/mountinfo"));
+  }
+
+  public List<Entry> entries() {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(mountInfo, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + mountInfo, e);
+    }
+    List<Entry> entries = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      // "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"
+      String[] fields = line.split(" ");
+      int separator = line.indexOf(" - ");
+      if (fields.length < 5 || separator < 0) {
+        continue;
+      }
+      String fsType = line.substring(separator + 3).split(" ")[0];
+      entries.add(new Entry(Path.of(unescape(fields[4])), fsType));
+    }
+    return entries;
+  }
+
+  /** Whether {@code path} is a tmpfs mount point right now. */
+  public boolean isTmpfsMountPoint(Path path) {
+    Path normalized = path.toAbsolutePath().normalize();
+    // The last entry for a mount point wins (mounts stack).
+    String type = null;
+    for (Entry entry : entries()) {
+      if (entry.mountPoint().equals(normalized)) {
+        type = entry.fsType();
+      }
+    }
+    return "tmpfs".equals(type);
+  }
+
+  /** tmpfs mount points below {@code root}. */
+  public List<Path> tmpfsMountsUnder(Path root) {
+    Path normalized = root.toAbsolutePath().normalize();
+    return entries().stream()
+        .filter(entry -> entry.fsType().equals("tmpfs"))
+        .map(Entry::mountPoint)
+        .filter(point -> point.startsWith(normalized) && !point.equals(normalized))
+        .distinct()
+        .toList();
+  }
+
+  /** mountinfo escapes space, tab, newline and backslash as octal ({@code \040}). */
+  static String unescape(String field) {
+    if (field.indexOf('\\') < 0) {
+      return field;
+    }
+    StringBuilder out = new StringBuilder(field.length());
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && i + 3 < field.length()) {
+        String octal = field.substring(i + 1, i + 4);
+        if (octal.chars().allMatch(d -> d >= '0' && d <= '7')) {
+          out.append((char) Integer.parseInt(octal, 8));
+          i += 3;
+          continue;
+        }
+      }
+      out.append(c);
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,142 @@
+package io.secretsstore.driver.status;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.secretsstore.driver.publish.MountedVolume;
+import io.secretsstore.model.crd.PodMountStatus;
+import io.secretsstore.model.crd.SecretsStoreImportPodStatus;
+import io.secretsstore.model.names.CsiNames;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one {@link SecretsStoreImportPodStatus} per mounted pod volume: the import, the object
+ * versions, the last rotation and the last error. The object is owned by the pod, so Kubernetes
+ * deletes it with the pod; only the driver of the pod's node writes it. Written in the background:
+ * status is for people, and must not slow down or fail mounts.
+ */
+public final class PodStatusWriter {
+
+  private static final Logger log = LoggerFactory.getLogger(PodStatusWriter.class);
+  static final String MANAGED_BY = "secrets-store-csi-driver";
+
+  private final KubernetesClient kubernetes;
+  private final ExecutorService background;
+  private final String node;
+  private final boolean enabled;
+
+  public PodStatusWriter(
+      KubernetesClient kubernetes, ExecutorService background, String node, boolean enabled) {
+    this.kubernetes = kubernetes;
+    this.background = background;
+    this.node = node;
+    this.enabled = enabled;
+  }
+
+  /** Name of the status object of a pod volume: {@code <pod>-<volume>}, cut to a valid length. */
+  public static String objectName(String pod, String volume) {
+    String name = (pod + "-" + volume).toLowerCase().replaceAll("[^a-z0-9.-]", "-");
+    if (name.length() > 253) {
+      String hash = Integer.toHexString(name.hashCode());
+      name = name.substring(0, 253 - hash.length() - 1) + "-" + hash;
+    }
+    return name.replaceAll("^[^a-z0-9]+|[^a-z0-9]+$", "");
+  }
+
+  public void mounted(MountedVolume volume) {
+    write(volume, true);
+  }
+
+  public void unmounted(MountedVolume volume) {
+    if (!enabled) {
+      return;
+    }
+    background.execute(
+        () -> {
+          try {
+            kubernetes
+                .resources(SecretsStoreImportPodStatus.class)
+                .inNamespace(volume.pod().namespace())
+                .withName(objectName(volume.pod().name(), volume.pod().volumeName()))
+                .delete();
+          } catch (RuntimeException e) {
+            log.warn("could not delete the status of {}: {}", volume, e.getMessage());
+          }
+        });
+  }
+
+  private void write(MountedVolume volume, boolean mounted) {
+    if (!enabled) {
+      return;
+    }
+    SecretsStoreImportPodStatus object = desired(volume, mounted, node);
+    background.execute(
+        () -> {
+          try {
+            var resource =
+                kubernetes
+                    .resources(SecretsStoreImportPodStatus.class)
+                    .inNamespace(object.getMetadata().getNamespace())
+                    .withName(object.getMetadata().getName());
+            SecretsStoreImportPodStatus existing = resource.get();
+            if (existing == null) {
+              SecretsStoreImportPodStatus created = kubernetes.resource(object).create();
+              created.setStatus(object.getStatus());
+              kubernetes.resource(created).updateStatus();
+            } else {
+              existing.setStatus(object.getStatus());
+              kubernetes.resource(existing).updateStatus();
+            }
+          } catch (RuntimeException e) {
+            log.warn("could not write the status of {}: {}", volume, e.getMessage());
+          }
+        });
+  }
+
+  /** The status object for a volume (pure; tested without a cluster). */
+  public static SecretsStoreImportPodStatus desired(
+      MountedVolume volume, boolean mounted, String node) {
+    SecretsStoreImportPodStatus object = new SecretsStoreImportPodStatus();
+    object.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(objectName(volume.pod().name(), volume.pod().volumeName()))
+            .withNamespace(volume.pod().namespace())
+            .withLabels(Map.of(CsiNames.MANAGED_BY_LABEL, MANAGED_BY))
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("v1")
+                    .withKind("Pod")
+                    .withName(volume.pod().name())
+                    .withUid(volume.pod().uid())
+                    .build())
+            .build());
+    PodMountStatus status = new PodMountStatus();
+    status.setPodName(volume.pod().name());
+    status.setPodUID(volume.pod().uid());
+    status.setNodeName(node);
+    status.setVolumeName(volume.pod().volumeName());
+    if (volume.lastMount() != null) {
+      status.setImportKind(volume.lastMount().importKind());
+      status.setImportName(volume.lastMount().importName());
+      status.setProvider(volume.lastMount().provider());
+    }
+    status.setMounted(mounted);
+    List<PodMountStatus.ObjectVersion> objects = new ArrayList<>();
+    new TreeMap<>(volume.objectVersions())
+        .forEach((id, version) -> objects.add(new PodMountStatus.ObjectVersion(id, version)));
+    status.setObjects(objects);
+    status.setMountTime(volume.mountTime().toString());
+    Instant rotated = volume.lastRotation();
+    status.setLastRotationTime(rotated == null ? null : rotated.toString());
+    status.setError(volume.lastError());
+    object.setStatus(status);
+    return object;
+  }
+}
