@@ -1,0 +1,169 @@
+package io.secretsstore.driver;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.secretsstore.driver.rotation.RotationScheduler;
+import io.secretsstore.testkit.KubernetesApiMock;
+import io.secretsstore.testkit.OpenBaoServer;
+import io.secretsstore.testkit.RequestCountingProxy;
+import io.secretsstore.testkit.ServiceAccountTokens;
+import io.secretsstore.testkit.ServiceProcess;
+import io.secretsstore.testkit.SharedStore;
+import io.secretsstore.testkit.StoreAdmin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Real parts for the driver's tests: OpenBao, the fabric8 mock API server (with TokenReview), the
+ * real provider started from its jar, and the driver itself in this JVM (so a test can stop and
+ * restart it). Store requests go through a counting proxy. Mounting tmpfs needs root.
+ */
+final class DriverHarness implements AutoCloseable {
+
+  static final String NAMESPACE = "team-a";
+  static final String ACCOUNT = "app";
+  static final String ROLE = "app";
+
+  final OpenBaoServer store = SharedStore.store();
+  final KubernetesApiMock kubernetes = SharedStore.kubernetes();
+  final StoreAdmin admin = store.admin();
+  final RequestCountingProxy proxy;
+  final String prefix = SharedStore.unique("drv");
+  final String auth = SharedStore.unique("kube");
+  final Path root;
+  final Path providersDir;
+  final Path podsDir;
+  final Path csiSocket;
+  private final ServiceProcess provider;
+  private ConfigurableApplicationContext driver;
+  private Kubelet kubelet;
+  private final List<String> extraDriverProperties = new ArrayList<>();
+
+  static void assumeRoot() {
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "mounting tmpfs needs root (CI runs as root)");
+  }
+
+  DriverHarness(String... driverProperties) throws IOException {
+    assumeRoot();
+    extraDriverProperties.addAll(List.of(driverProperties));
+    root = Files.createTempDirectory("csi-driver-it");
+    providersDir = Files.createDirectories(root.resolve("providers"));
+    podsDir = Files.createDirectories(root.resolve("kubelet/pods"));
+    csiSocket = root.resolve("csi/csi.sock");
+    proxy = new RequestCountingProxy(store.address());
+    admin.enableKubernetesAuth(auth, kubernetes.url());
+    admin.writePolicy(prefix, List.of("secret/data/" + prefix + "/*"), "read");
+    admin.createKubernetesRole(
+        auth,
+        ROLE,
+        List.of(ACCOUNT),
+        List.of(NAMESPACE),
+        List.of(prefix),
+        Duration.ofHours(1),
+        null);
+    Path providerSocket = providersDir.resolve("vault.sock");
+    provider =
+        ServiceProcess.startJar(
+            Path.of(
+                System.getProperty(
+                    "provider.jar", "../csi-provider/target/csi-provider-0.1.0-SNAPSHOT.jar")),
+            List.of(
+                "--secrets-store.provider.socket-dir=" + providersDir,
+                "--secrets-store.connection.url=" + proxy.address(),
+                "--secrets-store.connection.auth-path=" + auth,
+                "--secrets-store.provider.coalesce-window=1s",
+                "--server.port=0"),
+            () -> Files.exists(providerSocket),
+            Duration.ofSeconds(60));
+    System.setProperty("kubernetes.master", kubernetes.url());
+    System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+    System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+    System.setProperty("kubernetes.namespace", "default");
+    startDriver();
+  }
+
+  void startDriver() {
+    List<String> properties =
+        new ArrayList<>(
+            List.of(
+                "secrets-store.driver.endpoint=unix://" + csiSocket,
+                "secrets-store.driver.node-id=node-1",
+                "secrets-store.driver.providers-dir=" + providersDir,
+                "secrets-store.driver.kubelet-pods-dir=" + podsDir,
+                "secrets-store.driver.rotation.enabled=false",
+                "server.port=0"));
+    properties.addAll(extraDriverProperties);
+    driver =
+        new SpringApplicationBuilder(DriverApplication.class)
+            .properties(properties.toArray(String[]::new))
+            .run();
+    kubelet = new Kubelet(csiSocket, podsDir);
+  }
+
+  void stopDriver() {
+    kubelet.close();
+    driver.close();
+  }
+
+  Kubelet kubelet() {
+    return kubelet;
+  }
+
+  <T> T bean(Class<T> type) {
+    return driver.getBean(type);
+  }
+
+  RotationScheduler rotation() {
+    return bean(RotationScheduler.class);
+  }
+
+  NamespacedKubernetesClient api() {
+    return kubernetes.client();
+  }
+
+  String providerOutput() {
+    return provider.output();
+  }
+
+  String token(String namespace, String account) {
+    return kubernetes
+        .tokens()
+        .mint(
+            namespace,
+            account,
+            List.of(ServiceAccountTokens.DEFAULT_AUDIENCE),
+            Duration.ofHours(1));
+  }
+
+  String path(String name) {
+    return "secret/data/" + prefix + "/" + name;
+  }
+
+  /** A SecretsStoreImport's YAML-equivalent as the API stores it. */
+  Map<String, Object> file(String name, String secret, String key) {
+    Map<String, Object> file = new LinkedHashMap<>();
+    file.put("name", name);
+    file.put("source", Map.of("path", path(secret), "key", key));
+    return file;
+  }
+
+  @Override
+  public void close() {
+    if (driver != null) {
+      stopDriver();
+    }
+    provider.close();
+    proxy.close();
+  }
+}
