@@ -2,8 +2,13 @@ package io.secretsstore.driver;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.secretsstore.driver.rotation.RotationScheduler;
+import io.secretsstore.model.crd.SecretFile;
+import io.secretsstore.model.crd.SecretSource;
+import io.secretsstore.model.crd.SecretsStoreImport;
+import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
@@ -16,9 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -150,12 +153,20 @@ final class DriverHarness implements AutoCloseable {
     return "secret/data/" + prefix + "/" + name;
   }
 
-  /** A SecretsStoreImport's YAML-equivalent as the API stores it. */
-  Map<String, Object> file(String name, String secret, String key) {
-    Map<String, Object> file = new LinkedHashMap<>();
-    file.put("name", name);
-    file.put("source", Map.of("path", path(secret), "key", key));
-    return file;
+  /** A file of a SecretsStoreImport: {@code key} of this harness' secret {@code secret}. */
+  static SecretFile file(String name, String path, String key) {
+    return new SecretFile(name, new SecretSource(path, key));
+  }
+
+  /** Creates (or replaces) a SecretsStoreImport in {@code namespace} for this harness' role. */
+  SecretsStoreImport createImport(String namespace, String name, SecretFile... files) {
+    SecretsStoreImportSpec spec = new SecretsStoreImportSpec();
+    spec.setRole(ROLE);
+    spec.setFiles(List.of(files));
+    SecretsStoreImport ssi = new SecretsStoreImport();
+    ssi.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    ssi.setSpec(spec);
+    return api().resource(ssi).createOr(existing -> existing.update());
   }
 
   @Override

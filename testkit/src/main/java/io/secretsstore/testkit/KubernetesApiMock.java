@@ -29,6 +29,7 @@ public final class KubernetesApiMock implements AutoCloseable {
 
   private final ServiceAccountTokens tokens = new ServiceAccountTokens();
   private final AtomicInteger tokenReviews = new AtomicInteger();
+  private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
   private final KubernetesMockServer server;
 
   public KubernetesApiMock() {
@@ -38,6 +39,7 @@ public final class KubernetesApiMock implements AutoCloseable {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
             String path = request.getPath() == null ? "" : request.getPath();
+            requests.add(request.getMethod() + " " + path);
             if ("POST".equals(request.getMethod()) && path.startsWith(TOKEN_REVIEWS)) {
               return tokenReview(request);
             }
@@ -67,6 +69,20 @@ public final class KubernetesApiMock implements AutoCloseable {
   /** How many TokenReviews were answered (each store login costs one). */
   public int tokenReviewCount() {
     return tokenReviews.get();
+  }
+
+  /**
+   * How many requests with {@code method} (or any, if null) had a path starting with {@code
+   * pathPrefix}, e.g. ("PUT", "/apis/deckhouse.io/"): proves what a component costs the API server.
+   */
+  public int requestCount(String method, String pathPrefix) {
+    synchronized (requests) {
+      return (int)
+          requests.stream()
+              .filter(r -> method == null || r.startsWith(method + " "))
+              .filter(r -> r.substring(r.indexOf(' ') + 1).startsWith(pathPrefix))
+              .count();
+    }
   }
 
   @Override

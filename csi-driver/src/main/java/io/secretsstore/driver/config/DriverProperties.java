@@ -87,7 +87,8 @@ public record DriverProperties(
     }
   }
 
-  private static Path socketPath(String endpoint) {
+  /** The socket path of an endpoint {@code unix:///path} (or {@code unix:/path}). */
+  public static Path socketPath(String endpoint) {
     String path = endpoint.startsWith("unix:") ? endpoint.substring("unix:".length()) : "";
     path = path.replaceFirst("^/+", "/");
     if (!path.startsWith("/")) {

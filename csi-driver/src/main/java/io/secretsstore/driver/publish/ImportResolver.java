@@ -3,16 +3,21 @@ package io.secretsstore.driver.publish;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.grpc.Status;
 import io.secretsstore.model.crd.ImportType;
 import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretsStoreImport;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.model.names.CsiNames;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,6 +31,16 @@ public final class ImportResolver {
   public static final String SPC_API_VERSION = "secrets-store.csi.x-k8s.io/v1";
   public static final String SPC_KIND = "SecretProviderClass";
 
+  /** Fixed coordinates, so a publish costs no API discovery request. */
+  private static final ResourceDefinitionContext SPC_RESOURCE =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("secrets-store.csi.x-k8s.io")
+          .withVersion("v1")
+          .withKind(SPC_KIND)
+          .withPlural("secretproviderclasses")
+          .withNamespaced(true)
+          .build();
+
   /** Our provider's name (socket {@code vault.sock}). */
   public static final String VAULT_PROVIDER = "vault";
 
@@ -33,10 +48,63 @@ public final class ImportResolver {
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  /**
+   * How long a rotation reuses an import it read: the volumes of one import rotate within moments
+   * of each other, and should cost the API server one read per cycle, not one per volume.
+   */
+  static final Duration ROTATION_REUSE = Duration.ofSeconds(10);
+
+  /** The last read of one import; its lock makes concurrent rotations share one read. */
+  private static final class Recent {
+    final ReentrantLock lock = new ReentrantLock();
+    volatile ProviderMount mount;
+    volatile long readAtNanos;
+  }
+
   private final KubernetesClient kubernetes;
+  private final LongSupplier nanoTime;
+  private final Map<String, Recent> recent = new ConcurrentHashMap<>();
 
   public ImportResolver(KubernetesClient kubernetes) {
+    this(kubernetes, System::nanoTime);
+  }
+
+  ImportResolver(KubernetesClient kubernetes, LongSupplier nanoTime) {
     this.kubernetes = kubernetes;
+    this.nanoTime = nanoTime;
+  }
+
+  /**
+   * {@link #resolve} for rotation: reuses a read of the same import from the last {@link
+   * #ROTATION_REUSE}. Publishes always read afresh, so a fixed import applies on kubelet's retry.
+   */
+  public ProviderMount resolveForRotation(String namespace, Map<String, String> volumeContext)
+      throws PublishException {
+    String key =
+        namespace
+            + "/"
+            + volumeContext.get(CsiNames.ATTRIBUTE_SECRETS_STORE_IMPORT)
+            + "/"
+            + volumeContext.get(CsiNames.ATTRIBUTE_SECRET_PROVIDER_CLASS);
+    Recent entry = recent.computeIfAbsent(key, k -> new Recent());
+    entry.lock.lock();
+    try {
+      if (entry.mount != null && isFresh(entry, nanoTime.getAsLong())) {
+        return entry.mount;
+      }
+      ProviderMount mount = resolve(namespace, volumeContext);
+      entry.mount = mount;
+      entry.readAtNanos = nanoTime.getAsLong();
+      long now = entry.readAtNanos;
+      recent.values().removeIf(r -> !r.lock.isLocked() && !isFresh(r, now));
+      return mount;
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
+  private static boolean isFresh(Recent entry, long now) {
+    return now - entry.readAtNanos < ROTATION_REUSE.toNanos();
   }
 
   public ProviderMount resolve(String namespace, Map<String, String> volumeContext)
@@ -134,7 +202,7 @@ public final class ImportResolver {
     try {
       found =
           kubernetes
-              .genericKubernetesResources(SPC_API_VERSION, SPC_KIND)
+              .genericKubernetesResources(SPC_RESOURCE)
               .inNamespace(namespace)
               .withName(name)
               .get();

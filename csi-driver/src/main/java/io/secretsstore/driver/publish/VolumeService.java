@@ -467,17 +467,26 @@ public final class VolumeService {
       }
       Map<String, String> context = new HashMap<>(volume.volumeContext());
       context.put(CsiNames.SERVICE_ACCOUNT_TOKENS, tokens.json());
-      ProviderMount mount = imports.resolve(volume.pod().namespace(), context);
+      ProviderMount mount = imports.resolveForRotation(volume.pod().namespace(), context);
       Map<String, String> before = volume.objectVersions();
       Map<String, String> after =
           fetchAndWrite(volume.target(), volume.pod(), context, Map.of(), mount, before);
-      Instant now = clock.instant();
-      volume.lastMount(mount);
-      volume.lastRotation(now);
-      volume.lastError(null);
       boolean changed = !after.equals(before);
+      boolean recovered = volume.lastError() != null;
+      volume.lastMount(mount);
+      volume.lastError(null);
       if (changed) {
+        Instant now = clock.instant();
         volume.objectVersions(after);
+        volume.lastRotation(now);
+        new VolumeState(
+                volume.volumeId(),
+                volume.target().toString(),
+                volume.volumeContext(),
+                after,
+                volume.mountTime().toString(),
+                now.toString())
+            .save(volume.target());
         events.normal(
             volume.pod(),
             PodEvents.ROTATION_COMPLETE,
@@ -490,15 +499,10 @@ public final class VolumeService {
                 + "': "
                 + changedNames(before, after));
       }
-      new VolumeState(
-              volume.volumeId(),
-              volume.target().toString(),
-              volume.volumeContext(),
-              volume.objectVersions(),
-              volume.mountTime().toString(),
-              now.toString())
-          .save(volume.target());
-      statuses.mounted(volume);
+      // Status is written on change only: an unchanged cycle costs the API server nothing.
+      if (changed || recovered) {
+        statuses.mounted(volume);
+      }
       metrics.rotation(
           Duration.between(started, clock.instant()), changed ? "updated" : "unchanged", null);
       return changed ? RotationResult.UPDATED : RotationResult.UNCHANGED;
@@ -524,8 +528,9 @@ public final class VolumeService {
     }
   }
 
-  private static String changedNames(Map<String, String> before, Map<String, String> after) {
-    List<String> names = new ArrayList<>();
+  /** Names of the files whose version changed, sorted, for the rotation event. */
+  static String changedNames(Map<String, String> before, Map<String, String> after) {
+    java.util.SortedSet<String> names = new java.util.TreeSet<>();
     after.forEach(
         (id, version) -> {
           if (!version.equals(before.get(id))) {

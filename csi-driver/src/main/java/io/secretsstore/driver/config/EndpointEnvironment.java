@@ -1,0 +1,37 @@
+package io.secretsstore.driver.config;
+
+import java.util.Map;
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Turns the CSI endpoint ({@code secrets-store.driver.endpoint=unix:///csi/csi.sock}, the form
+ * kubelet and the upstream driver's {@code --endpoint} use) into Spring gRPC's unix socket setting,
+ * so the gRPC server listens where kubelet looks. A malformed endpoint stops the start with a
+ * message naming the setting.
+ */
+public final class EndpointEnvironment implements EnvironmentPostProcessor, Ordered {
+
+  static final String ENDPOINT = "secrets-store.driver.endpoint";
+  static final String DEFAULT_ENDPOINT = "unix:///csi/csi.sock";
+  static final String SOCKET_PATH = "spring.grpc.server.netty.domain-socket-path";
+
+  @Override
+  public void postProcessEnvironment(
+      ConfigurableEnvironment environment, SpringApplication application) {
+    String endpoint = environment.getProperty(ENDPOINT, DEFAULT_ENDPOINT);
+    String path = DriverProperties.socketPath(endpoint).toString();
+    environment
+        .getPropertySources()
+        .addFirst(new MapPropertySource("csi-endpoint", Map.of(SOCKET_PATH, path)));
+  }
+
+  /** After the configuration files are read, so the endpoint may come from any of them. */
+  @Override
+  public int getOrder() {
+    return Ordered.LOWEST_PRECEDENCE;
+  }
+}

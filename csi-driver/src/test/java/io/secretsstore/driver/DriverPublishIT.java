@@ -1,0 +1,840 @@
+package io.secretsstore.driver;
+
+import static io.secretsstore.driver.DriverHarness.ACCOUNT;
+import static io.secretsstore.driver.DriverHarness.NAMESPACE;
+import static io.secretsstore.driver.DriverHarness.file;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.secretsstore.driver.Kubelet.Pod;
+import io.secretsstore.driver.ScriptedProvider.Answer;
+import io.secretsstore.driver.publish.MountedVolume;
+import io.secretsstore.driver.publish.VolumeService;
+import io.secretsstore.driver.publish.VolumeService.RotationResult;
+import io.secretsstore.model.crd.PodMountStatus;
+import io.secretsstore.model.crd.SecretFile;
+import io.secretsstore.model.crd.SecretsStoreImport;
+import io.secretsstore.model.crd.SecretsStoreImportPodStatus;
+import io.secretsstore.model.csi.v1.GetPluginInfoRequest;
+import io.secretsstore.model.csi.v1.NodeGetCapabilitiesRequest;
+import io.secretsstore.model.csi.v1.NodeGetInfoRequest;
+import io.secretsstore.model.csi.v1.NodeStageVolumeRequest;
+import io.secretsstore.model.names.CsiNames;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/**
+ * The driver as kubelet sees it: a kubelet-like client on the driver's unix socket, real tmpfs
+ * mounts, the real provider process, a real OpenBao behind a request-counting proxy, and the
+ * fabric8 mock API server holding imports, events and status objects.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class DriverPublishIT {
+
+  static final ResourceDefinitionContext SPC =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("secrets-store.csi.x-k8s.io")
+          .withVersion("v1")
+          .withKind("SecretProviderClass")
+          .withPlural("secretproviderclasses")
+          .withNamespaced(true)
+          .build();
+
+  static DriverHarness h;
+
+  @BeforeAll
+  static void start() throws IOException {
+    h = new DriverHarness();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ publish
+
+  @Test
+  void publishWritesTheImportsFilesOnATmpfsAndRecordsAStatusObject() throws Exception {
+    h.admin.putKv2("secret", h.prefix + "/db", Map.of("user", "app-user", "password", "pw-1"));
+    h.admin.putKv2(
+        "secret",
+        h.prefix + "/cert",
+        Map.of("crt", Base64.getEncoder().encodeToString("CERT-BYTES".getBytes())));
+    SecretFile tls = file("tls.crt", h.path("cert"), "crt");
+    tls.setDecodeBase64(true);
+    h.createImport(
+        NAMESPACE,
+        "db",
+        file("db-user", h.path("db"), "user"),
+        file("db-password", h.path("db"), "password"),
+        tls);
+    int readsBefore = reads("db");
+    Pod pod = pod("web-1");
+
+    h.kubelet().publish(pod, token(), Map.of("secretsStoreImport", "db"));
+
+    Path target = h.kubelet().target(pod);
+    assertThat(Files.readString(target.resolve("db-user"))).isEqualTo("app-user");
+    assertThat(Files.readString(target.resolve("db-password"))).isEqualTo("pw-1");
+    assertThat(Files.readString(target.resolve("tls.crt"))).isEqualTo("CERT-BYTES");
+    // Visible names are symlinks into the current generation, swapped atomically on rotation.
+    assertThat(Files.readSymbolicLink(target.resolve("db-user")))
+        .isEqualTo(Path.of("..data/db-user"));
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target.resolve("..data/db-user"))))
+        .isEqualTo("rw-r--r--");
+    assertThat(mountInfo(target)).hasSize(1);
+    assertThat(mountInfo(target).getFirst())
+        .contains(" - tmpfs ")
+        .contains("nosuid")
+        .contains("nodev")
+        .contains("noexec");
+    // Two files from one path cost one store read.
+    assertThat(reads("db") - readsBefore).isEqualTo(1);
+
+    String statusName = pod.name() + "-secrets";
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              SecretsStoreImportPodStatus object = podStatus(statusName);
+              assertThat(object).isNotNull();
+              assertThat(object.getMetadata().getOwnerReferences())
+                  .singleElement()
+                  .satisfies(owner -> assertThat(owner.getUid()).isEqualTo(pod.uid()));
+              PodMountStatus status = object.getStatus();
+              assertThat(status).isNotNull();
+              assertThat(status.getMounted()).isTrue();
+              assertThat(status.getImportKind()).isEqualTo(SecretsStoreImport.KIND);
+              assertThat(status.getImportName()).isEqualTo("db");
+              assertThat(status.getNodeName()).isEqualTo("node-1");
+              assertThat(status.getObjects())
+                  .extracting(PodMountStatus.ObjectVersion::id)
+                  .containsExactly("db-password", "db-user", "tls.crt");
+            });
+    assertThat(
+            h.bean(MeterRegistry.class)
+                .get("secrets_store.driver.publish")
+                .tag("outcome", "success")
+                .timer()
+                .count())
+        .isPositive();
+
+    h.kubelet().unpublish(pod);
+    assertThat(target).doesNotExist();
+    assertThat(mountInfo(target)).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> podStatus(statusName) == null);
+    // kubelet retries unpublish; a second one (target gone) succeeds too.
+    h.kubelet().unpublish(pod);
+  }
+
+  @Test
+  void aRepeatedPublishKeepsTheMountAndReadsNothing() throws Exception {
+    h.admin.putKv2("secret", h.prefix + "/again", Map.of("key", "value-1"));
+    h.createImport(NAMESPACE, "again", file("key", h.path("again"), "key"));
+    Pod pod = pod("again-1");
+    h.kubelet().publish(pod, token(), Map.of("secretsStoreImport", "again"));
+    int readsAfterFirst = reads("again");
+    Path generation = Files.readSymbolicLink(h.kubelet().target(pod).resolve("..data"));
+
+    h.kubelet().publish(pod, token(), Map.of("secretsStoreImport", "again"));
+
+    assertThat(mountInfo(h.kubelet().target(pod))).hasSize(1);
+    assertThat(reads("again")).isEqualTo(readsAfterFirst);
+    assertThat(Files.readSymbolicLink(h.kubelet().target(pod).resolve("..data")))
+        .isEqualTo(generation);
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("key"))).isEqualTo("value-1");
+    h.kubelet().unpublish(pod);
+  }
+
+  @Test
+  void anUpstreamSecretProviderClassIsMountedThroughItsProvider() throws Exception {
+    h.admin.putKv2("secret", h.prefix + "/upstream", Map.of("password", "upstream-pw"));
+    createClass(
+        "upstream-db",
+        "vault",
+        Map.of(
+            "roleName",
+            DriverHarness.ROLE,
+            "vaultAddress",
+            h.proxy.address(),
+            "vaultKubernetesMountPath",
+            h.auth,
+            "objects",
+            """
+            - objectName: "db-password"
+              secretPath: "%s"
+              secretKey: "password"
+            """
+                .formatted(h.path("upstream"))));
+    Pod pod = pod("upstream-1");
+
+    h.kubelet().publish(pod, token(), Map.of("secretProviderClass", "upstream-db"));
+
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("db-password")))
+        .isEqualTo("upstream-pw");
+    h.kubelet().unpublish(pod);
+  }
+
+  // ------------------------------------------------------------------ refused publishes
+
+  @Test
+  void anImportOfAnotherNamespaceCannotBeNamed() throws Exception {
+    h.admin.putKv2("secret", h.prefix + "/theirs", Map.of("key", "theirs"));
+    h.createImport("team-b", "theirs", file("key", h.path("theirs"), "key"));
+
+    Pod pod = pod("nosy-1");
+    assertRefused(
+        pod,
+        Map.of("secretsStoreImport", "theirs"),
+        Status.Code.NOT_FOUND,
+        "SecretsStoreImport 'theirs' not found in namespace 'team-a'");
+    assertRefused(
+        pod,
+        Map.of("secretsStoreImport", "team-b/theirs"),
+        Status.Code.INVALID_ARGUMENT,
+        "is not an object name");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events(pod))
+                    .filteredOn(e -> e.getReason().equals("SecretsStoreMountFailed"))
+                    .extracting(Event::getType, Event::getMessage)
+                    .anySatisfy(
+                        typeAndMessage ->
+                            assertThat(typeAndMessage.toList())
+                                .containsExactly(
+                                    "Warning",
+                                    "SecretsStoreImport 'theirs' not found in namespace"
+                                        + " 'team-a'")));
+    assertThat(reads("theirs")).isZero();
+  }
+
+  @Test
+  void missingImportsProvidersTokensAndStoresAreReportedAndLeaveNothingBehind() throws Exception {
+    h.admin.putKv2("secret", h.prefix + "/fails", Map.of("key", "value"));
+    h.createImport(NAMESPACE, "fails", file("key", h.path("fails"), "key"));
+    SecretsStoreImport unreachable =
+        h.createImport(NAMESPACE, "store-down", file("key", h.path("fails"), "key"));
+    unreachable.getSpec().setAddress("http://127.0.0.1:" + closedPort());
+    h.api().resource(unreachable).update();
+    createClass("other-provider", "azure", Map.of("objects", "[]"));
+    createClass("dead-provider", "dead", Map.of());
+    deadSocket(h.providersDir.resolve("dead.sock"));
+    Pod pod = pod("failing-1");
+
+    assertRefused(
+        pod,
+        Map.of("secretsStoreImport", "missing"),
+        Status.Code.NOT_FOUND,
+        "SecretsStoreImport 'missing' not found in namespace 'team-a'");
+    assertRefused(
+        pod,
+        Map.of("secretProviderClass", "missing"),
+        Status.Code.NOT_FOUND,
+        "SecretProviderClass 'missing' not found in namespace 'team-a'");
+    assertRefused(
+        pod, Map.of(), Status.Code.INVALID_ARGUMENT, "volumeAttributes name no secretsStoreImport");
+    assertRefused(
+        pod,
+        Map.of("secretProviderClass", "other-provider"),
+        Status.Code.UNAVAILABLE,
+        "provider 'azure' is not running on this node");
+    assertRefused(
+        pod,
+        Map.of("secretProviderClass", "dead-provider"),
+        Status.Code.UNAVAILABLE,
+        "provider 'dead' does not answer");
+    assertRefused(
+        pod, Map.of("secretsStoreImport", "store-down"), Status.Code.UNAVAILABLE, "unreachable");
+    // No token for the store login: the CSIDriver object lacks tokenRequests.
+    StatusRuntimeException noToken =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> h.kubelet().publish(pod, null, Map.of("secretsStoreImport", "fails")));
+    assertThat(noToken.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(noToken.getStatus().getDescription()).contains("tokenRequests");
+    assertCleanTarget(pod);
+    // A volume that is not an inline ephemeral one.
+    Map<String, String> persistent =
+        new HashMap<>(Kubelet.volumeContext(pod, token(), Map.of("secretsStoreImport", "fails")));
+    persistent.put(CsiNames.EPHEMERAL, "false");
+    StatusRuntimeException notInline =
+        catchThrowableOfType(
+            StatusRuntimeException.class, () -> h.kubelet().publish(pod, persistent));
+    assertThat(notInline.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(notInline.getStatus().getDescription()).contains("inline ephemeral");
+    assertCleanTarget(pod);
+
+    assertThat(
+            h.bean(MeterRegistry.class)
+                .get("secrets_store.driver.publish")
+                .tag("error_type", "import_not_found")
+                .timer()
+                .count())
+        .isGreaterThanOrEqualTo(2);
+    // The pod still mounts once its import is fine.
+    h.kubelet().publish(pod, token(), Map.of("secretsStoreImport", "fails"));
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("key"))).isEqualTo("value");
+    h.kubelet().unpublish(pod);
+  }
+
+  @Test
+  void aHostileProviderCannotWriteOutsideTheVolume() throws Exception {
+    try (ScriptedProvider hostile = new ScriptedProvider(h.providersDir.resolve("hostile.sock"))) {
+      createClass("hostile", "hostile", Map.of());
+      Pod pod = pod("victim-1");
+      for (String path :
+          List.of("../../../../escape", "/tmp/escape", "sub/escape", "..", "..data", "")) {
+        hostile.answer(Answer.of(path, "owned"));
+        assertRefused(
+            pod,
+            Map.of("secretProviderClass", "hostile"),
+            Status.Code.INTERNAL,
+            "provider 'hostile': the provider returned the file name");
+      }
+      try (Stream<Path> everything = Files.walk(h.root)) {
+        assertThat(everything.filter(p -> p.getFileName().toString().equals("escape"))).isEmpty();
+      }
+      assertThat(Path.of("/tmp/escape")).doesNotExist();
+      // Two files with one name would leave it to chance which one the app reads.
+      hostile.answer(Answer.of("same", "a"), Answer.of("same", "b"));
+      assertRefused(
+          pod, Map.of("secretProviderClass", "hostile"), Status.Code.INTERNAL, "'same' twice");
+      // No setuid, setgid or sticky bits, even on a noexec tmpfs.
+      hostile.answer(new Answer("tool", 04755, "#!/bin/sh"));
+      assertRefused(
+          pod, Map.of("secretProviderClass", "hostile"), Status.Code.INTERNAL, "mode 4755");
+      // A well-behaved answer from the same provider mounts.
+      hostile.answer(Answer.of("fine", "ok"));
+      h.kubelet().publish(pod, token(), Map.of("secretProviderClass", "hostile"));
+      assertThat(Files.readString(h.kubelet().target(pod).resolve("fine"))).isEqualTo("ok");
+      h.kubelet().unpublish(pod);
+    }
+  }
+
+  @Test
+  void targetsOutsideKubeletsPodsOrOfAnotherPodAreRefused() throws Exception {
+    h.createImport(NAMESPACE, "fails", file("key", h.path("fails"), "key"));
+    Pod pod = pod("elsewhere-1");
+    Path outside = Files.createDirectories(h.root.resolve("not-kubelet/mount"));
+    StatusRuntimeException refused =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                h.kubelet()
+                    .node
+                    .nodePublishVolume(
+                        publishRequest(
+                            pod, outside, Kubelet.volumeContext(pod, token(), Map.of()))));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(refused.getStatus().getDescription()).contains("outside kubelet's pods directory");
+    assertThat(mountInfo(outside)).isEmpty();
+
+    Pod other = pod("other-1");
+    Path othersTarget = h.kubelet().target(other);
+    Files.createDirectories(othersTarget.getParent());
+    StatusRuntimeException foreign =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                h.kubelet()
+                    .node
+                    .nodePublishVolume(
+                        publishRequest(
+                            pod,
+                            othersTarget,
+                            Kubelet.volumeContext(
+                                pod, token(), Map.of("secretsStoreImport", "fails")))));
+    assertThat(foreign.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(foreign.getStatus().getDescription()).contains("belongs to another pod");
+    assertThat(mountInfo(othersTarget)).isEmpty();
+  }
+
+  @Test
+  void unpublishSurvivesTargetsThatAreGoneAndLeavesForeignContentAlone() throws Exception {
+    Pod never = pod("never-1");
+    h.kubelet().unpublish(never);
+
+    Pod emptyDir = pod("empty-1");
+    Files.createDirectories(h.kubelet().target(emptyDir));
+    h.kubelet().unpublish(emptyDir);
+    assertThat(h.kubelet().target(emptyDir)).doesNotExist();
+
+    Pod foreign = pod("foreign-1");
+    Path target = Files.createDirectories(h.kubelet().target(foreign));
+    Files.writeString(target.resolve("data"), "not ours");
+    StatusRuntimeException refused =
+        catchThrowableOfType(StatusRuntimeException.class, () -> h.kubelet().unpublish(foreign));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(refused.getStatus().getDescription()).contains("not mounted by this driver");
+    assertThat(Files.readString(target.resolve("data"))).isEqualTo("not ours");
+  }
+
+  // ------------------------------------------------------------------ rotation
+
+  @Test
+  void rotationSwapsAllFilesAtOnceKeepsOldContentWhenTheStoreFailsAndLogsNoSecrets(
+      CapturedOutput output) throws Exception {
+    putPair("rotating", 1);
+    h.createImport(
+        NAMESPACE,
+        "rotating",
+        file("user", h.path("rotating"), "user"),
+        file("password", h.path("rotating"), "password"));
+    Pod pod = pod("rotating-1");
+    String token = token();
+    h.kubelet().publish(pod, token, Map.of("secretsStoreImport", "rotating"));
+    Path target = h.kubelet().target(pod);
+    MountedVolume volume = volume(pod);
+    Path firstGeneration = Files.readSymbolicLink(target.resolve("..data"));
+
+    pastCoalescingWindow();
+    assertThat(service().rotate(volume)).isEqualTo(RotationResult.UNCHANGED);
+    assertThat(Files.readSymbolicLink(target.resolve("..data"))).isEqualTo(firstGeneration);
+
+    ConsistentReader reader = new ConsistentReader(target);
+    Thread readerThread = Thread.ofPlatform().start(reader);
+    try {
+      for (int generation = 2; generation <= 5; generation++) {
+        putPair("rotating", generation);
+        pastCoalescingWindow();
+        assertThat(service().rotate(volume)).isEqualTo(RotationResult.UPDATED);
+        assertThat(Files.readString(target.resolve("password")))
+            .isEqualTo("password-" + generation);
+      }
+    } finally {
+      reader.stop.set(true);
+      readerThread.join();
+    }
+    assertThat(reader.mixed).hasValue(0);
+    assertThat(reader.partial).hasValue(0);
+    assertThat(reader.seen).contains(1, 5);
+    assertThat(reader.consistentReads).hasValueGreaterThan(10);
+
+    // The store fails: old files stay, the pod gets one event, status shows the error.
+    putPair("rotating", 6);
+    pastCoalescingWindow();
+    h.proxy.failNext(1_000, 503);
+    try {
+      assertThat(service().rotate(volume)).isEqualTo(RotationResult.FAILED);
+      assertThat(service().rotate(volume)).isEqualTo(RotationResult.FAILED);
+    } finally {
+      h.proxy.failNext(0, 503);
+    }
+    assertThat(Files.readString(target.resolve("password"))).isEqualTo("password-5");
+    assertThat(Files.readString(target.resolve("user"))).isEqualTo("user-5");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(events(pod))
+                  .filteredOn(e -> e.getReason().equals("SecretRotationFailed"))
+                  .singleElement()
+                  .satisfies(
+                      e ->
+                          assertThat(e.getMessage())
+                              .contains("previous files stay in place")
+                              .contains("HTTP 503"));
+              assertThat(podStatus(pod.name() + "-secrets").getStatus().getError())
+                  .contains("previous files stay in place");
+            });
+
+    assertThat(service().rotate(volume)).isEqualTo(RotationResult.UPDATED);
+    assertThat(Files.readString(target.resolve("password"))).isEqualTo("password-6");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(events(pod))
+                  .filteredOn(e -> e.getReason().equals("SecretRotationComplete"))
+                  .hasSize(5)
+                  .allSatisfy(e -> assertThat(e.getMessage()).contains("password, user"));
+              PodMountStatus status = podStatus(pod.name() + "-secrets").getStatus();
+              assertThat(status.getError()).isNull();
+              assertThat(status.getLastRotationTime()).isNotNull();
+            });
+    assertThat(
+            h.bean(MeterRegistry.class)
+                .get("secrets_store.driver.rotation")
+                .tag("result", "error")
+                .tag("error_type", "server_error")
+                .timer()
+                .count())
+        .isEqualTo(2);
+
+    h.kubelet().unpublish(pod);
+    for (int generation = 1; generation <= 6; generation++) {
+      assertThat(output.getAll()).doesNotContain("password-" + generation);
+      assertThat(h.providerOutput()).doesNotContain("password-" + generation);
+    }
+    assertThat(output.getAll()).doesNotContain(token);
+    assertThat(h.providerOutput()).doesNotContain(token);
+  }
+
+  @Test
+  void aRestartedDriverFindsItsVolumesAndRotatesThemOnceKubeletHandsAFreshToken() throws Exception {
+    putPair("restart", 1);
+    h.createImport(NAMESPACE, "restart", file("user", h.path("restart"), "user"));
+    Pod pod = pod("restart-1");
+    h.kubelet().publish(pod, token(), Map.of("secretsStoreImport", "restart"));
+
+    h.stopDriver();
+    putPair("restart", 2);
+    pastCoalescingWindow();
+    h.startDriver();
+
+    MountedVolume recovered = volume(pod);
+    assertThat(recovered.objectVersions()).containsOnlyKeys("user");
+    // Tokens are never written to disk: rotation waits for kubelet's next republish.
+    assertThat(service().rotate(recovered)).isEqualTo(RotationResult.SKIPPED);
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("user"))).isEqualTo("user-1");
+
+    h.kubelet().publish(pod, token(), Map.of("secretsStoreImport", "restart"));
+    assertThat(mountInfo(h.kubelet().target(pod))).hasSize(1);
+    assertThat(service().rotate(recovered)).isEqualTo(RotationResult.UPDATED);
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("user"))).isEqualTo("user-2");
+
+    h.kubelet().unpublish(pod);
+    assertThat(h.kubelet().target(pod)).doesNotExist();
+    assertThat(service().volume(pod.volumeId())).isEmpty();
+  }
+
+  @Test
+  void aHundredPodsOfOneImportCostOneReadPerPathToMountAndPerRotationCycle() throws Exception {
+    h.admin.putKv2("secret", h.prefix + "/bulk-a", Map.of("key", "a-1"));
+    h.admin.putKv2("secret", h.prefix + "/bulk-b", Map.of("key", "b-1"));
+    h.createImport(
+        NAMESPACE, "bulk", file("a", h.path("bulk-a"), "key"), file("b", h.path("bulk-b"), "key"));
+    List<Pod> pods = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      pods.add(pod("bulk-" + i));
+    }
+    int loginsBefore = logins();
+
+    try (ExecutorService kubelets = Executors.newFixedThreadPool(100)) {
+      List<Future<?>> publishes = new ArrayList<>();
+      for (Pod pod : pods) {
+        String token = token();
+        publishes.add(
+            kubelets.submit(
+                () -> h.kubelet().publish(pod, token, Map.of("secretsStoreImport", "bulk"))));
+      }
+      for (Future<?> publish : publishes) {
+        publish.get();
+      }
+    }
+    assertThat(reads("bulk-a")).isEqualTo(1);
+    assertThat(reads("bulk-b")).isEqualTo(1);
+    assertThat(logins() - loginsBefore).isLessThanOrEqualTo(1);
+    for (Pod pod : pods) {
+      assertThat(Files.readString(h.kubelet().target(pod).resolve("a"))).isEqualTo("a-1");
+    }
+
+    String statuses =
+        "/apis/deckhouse.io/v1alpha1/namespaces/team-a/secretsstoreimportpodstatuses/";
+    String imports = "/apis/deckhouse.io/v1alpha1/namespaces/team-a/secretsstoreimports/";
+    String events = "/api/v1/namespaces/team-a/events";
+    for (int cycle = 1; cycle <= 3; cycle++) {
+      if (cycle == 2) {
+        h.admin.putKv2("secret", h.prefix + "/bulk-a", Map.of("key", "a-2"));
+      }
+      pastCoalescingWindow();
+      int readsBefore = reads("bulk-a");
+      int statusWritesBefore = h.kubernetes.requestCount("PUT", statuses);
+      int eventsBefore = h.kubernetes.requestCount("POST", events);
+      int importReadsBefore = h.kubernetes.requestCount("GET", imports);
+      long started = System.nanoTime();
+      Map<RotationResult, Integer> results = h.rotation().runCycle();
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      int cycleReads = reads("bulk-a") - readsBefore;
+      System.out.printf(
+          "rotation cycle %d: %s in %d ms, %d store reads of bulk-a for 100 volumes%n",
+          cycle, results, tookMillis, cycleReads);
+      assertThat(results.getOrDefault(RotationResult.FAILED, 0)).isZero();
+      if (cycle == 2) {
+        assertThat(results.get(RotationResult.UPDATED)).isGreaterThanOrEqualTo(100);
+        // Changed volumes get a status update and an event each (written in the background).
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    h.kubernetes.requestCount("PUT", statuses) - statusWritesBefore >= 100
+                        && h.kubernetes.requestCount("POST", events) - eventsBefore >= 100);
+      } else {
+        // Unchanged volumes cost the API server nothing but (at most) one read of the import.
+        Thread.sleep(300);
+        assertThat(h.kubernetes.requestCount("PUT", statuses)).isEqualTo(statusWritesBefore);
+        assertThat(h.kubernetes.requestCount("POST", events)).isEqualTo(eventsBefore);
+        assertThat(h.kubernetes.requestCount("GET", imports) - importReadsBefore)
+            .isLessThanOrEqualTo(1);
+      }
+      // Upstream reads once per volume per cycle (100); reads coalesce within the provider's
+      // 1 s window, so a cycle costs one read per window it spans.
+      assertThat(cycleReads).isBetween(1, 1 + (int) (tookMillis / 1000));
+    }
+    for (Pod pod : pods) {
+      assertThat(Files.readString(h.kubelet().target(pod).resolve("a"))).isEqualTo("a-2");
+    }
+
+    try (ExecutorService kubelets = Executors.newFixedThreadPool(20)) {
+      List<Future<?>> unpublishes = new ArrayList<>();
+      for (Pod pod : pods) {
+        unpublishes.add(kubelets.submit(() -> h.kubelet().unpublish(pod)));
+      }
+      for (Future<?> unpublish : unpublishes) {
+        unpublish.get();
+      }
+    }
+    for (Pod pod : pods) {
+      assertThat(mountInfo(h.kubelet().target(pod))).isEmpty();
+    }
+  }
+
+  // ------------------------------------------------------------------ identity and node info
+
+  @Test
+  void identityAndNodeInfoAnswerAndProbeFollowsTheProviderSocket() throws Exception {
+    var info = h.kubelet().identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+    assertThat(info.getName()).isEqualTo(CsiNames.DRIVER_NAME);
+    assertThat(info.getVendorVersion()).isNotBlank();
+    assertThat(h.kubelet().node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()).getNodeId())
+        .isEqualTo("node-1");
+    assertThat(
+            h.kubelet()
+                .node
+                .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList())
+        .isEmpty();
+    StatusRuntimeException stage =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> h.kubelet().node.nodeStageVolume(NodeStageVolumeRequest.getDefaultInstance()));
+    assertThat(stage.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+
+    assertThat(h.kubelet().probe()).isTrue();
+    Path socket = h.providersDir.resolve("vault.sock");
+    Path away = h.providersDir.resolve("vault.sock.away");
+    Files.move(socket, away);
+    try {
+      assertThat(h.kubelet().probe()).isFalse();
+    } finally {
+      Files.move(away, socket);
+    }
+    assertThat(h.kubelet().probe()).isTrue();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /**
+   * Reads both files of a volume from one resolved generation, as an app that opens {@code ..data}
+   * once would, and each visible file on its own; counts any mix of generations or torn content.
+   */
+  static final class ConsistentReader implements Runnable {
+    final Path target;
+    final AtomicBoolean stop = new AtomicBoolean();
+    final AtomicInteger mixed = new AtomicInteger();
+    final AtomicInteger partial = new AtomicInteger();
+    final AtomicInteger consistentReads = new AtomicInteger();
+    final Set<Integer> seen = ConcurrentHashMap.newKeySet();
+
+    ConsistentReader(Path target) {
+      this.target = target;
+    }
+
+    @Override
+    public void run() {
+      while (!stop.get()) {
+        try {
+          Path generation = target.resolve("..data").toRealPath();
+          String user = Files.readString(generation.resolve("user"));
+          String password = Files.readString(generation.resolve("password"));
+          int userGeneration = Integer.parseInt(user.substring("user-".length()));
+          if (!password.equals("password-" + userGeneration)) {
+            mixed.incrementAndGet();
+          }
+          seen.add(userGeneration);
+          consistentReads.incrementAndGet();
+          String visible = Files.readString(target.resolve("password"));
+          if (!visible.matches("password-\\d+")) {
+            partial.incrementAndGet();
+          }
+        } catch (NoSuchFileException e) {
+          // The generation was replaced between resolving and reading: read again.
+        } catch (IOException | RuntimeException e) {
+          partial.incrementAndGet();
+        }
+      }
+    }
+  }
+
+  private static Pod pod(String name) {
+    return Pod.of(NAMESPACE, name, ACCOUNT);
+  }
+
+  private static String token() {
+    return h.token(NAMESPACE, ACCOUNT);
+  }
+
+  private static VolumeService service() {
+    return h.bean(VolumeService.class);
+  }
+
+  private static MountedVolume volume(Pod pod) {
+    return service().volume(pod.volumeId()).orElseThrow();
+  }
+
+  private static void putPair(String secret, int generation) {
+    h.admin.putKv2(
+        "secret",
+        h.prefix + "/" + secret,
+        Map.of("user", "user-" + generation, "password", "password-" + generation));
+  }
+
+  /**
+   * The provider reuses a read for 1 s (harness setting); wait so the next one goes to the store.
+   */
+  private static void pastCoalescingWindow() throws InterruptedException {
+    Thread.sleep(1_100);
+  }
+
+  private static int reads(String secret) {
+    return h.proxy.count("GET", "/v1/" + h.path(secret));
+  }
+
+  private static int logins() {
+    return h.proxy.count("POST", "/v1/auth/" + h.auth + "/login");
+  }
+
+  private static SecretsStoreImportPodStatus podStatus(String name) {
+    return h.api()
+        .resources(SecretsStoreImportPodStatus.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
+  }
+
+  private static List<Event> events(Pod pod) {
+    return h.api().v1().events().inNamespace(pod.namespace()).list().getItems().stream()
+        .filter(e -> pod.uid().equals(e.getInvolvedObject().getUid()))
+        .toList();
+  }
+
+  private static void createClass(String name, String provider, Map<String, String> parameters) {
+    GenericKubernetesResource spc =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("secrets-store.csi.x-k8s.io/v1")
+            .withKind("SecretProviderClass")
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NAMESPACE)
+            .endMetadata()
+            .withAdditionalProperties(
+                Map.of("spec", Map.of("provider", provider, "parameters", parameters)))
+            .build();
+    h.api()
+        .genericKubernetesResources(SPC)
+        .inNamespace(NAMESPACE)
+        .resource(spc)
+        .createOr(existing -> existing.update());
+  }
+
+  private static void assertRefused(
+      Pod pod, Map<String, String> attributes, Status.Code code, String message) {
+    StatusRuntimeException refused =
+        catchThrowableOfType(
+            StatusRuntimeException.class, () -> h.kubelet().publish(pod, token(), attributes));
+    assertThat(refused).as("publish with %s", attributes).isNotNull();
+    assertThat(refused.getStatus().getCode()).as("%s", attributes).isEqualTo(code);
+    assertThat(refused.getStatus().getDescription()).as("%s", attributes).contains(message);
+    assertCleanTarget(pod);
+  }
+
+  /** After a failed publish nothing is mounted and the target is gone, so kubelet starts clean. */
+  private static void assertCleanTarget(Pod pod) {
+    assertThat(mountInfo(h.kubelet().target(pod))).isEmpty();
+    assertThat(h.kubelet().target(pod)).doesNotExist();
+    assertThat(service().volume(pod.volumeId())).isEmpty();
+  }
+
+  private static io.secretsstore.model.csi.v1.NodePublishVolumeRequest publishRequest(
+      Pod pod, Path target, Map<String, String> context) {
+    return io.secretsstore.model.csi.v1.NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(pod.volumeId())
+        .setTargetPath(target.toString())
+        .setVolumeCapability(
+            io.secretsstore.model.csi.v1.VolumeCapability.newBuilder()
+                .setMount(
+                    io.secretsstore.model.csi.v1.VolumeCapability.MountVolume.getDefaultInstance()))
+        .setReadonly(true)
+        .putAllVolumeContext(context)
+        .build();
+  }
+
+  /** Lines of /proc/self/mountinfo whose mount point is {@code target}. */
+  private static List<String> mountInfo(Path target) {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8).stream()
+          .filter(line -> line.split(" ")[4].equals(target.toString()))
+          .toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  /** A socket file nobody listens on: a provider that crashed without removing it. */
+  private static void deadSocket(Path path) throws IOException {
+    try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.bind(UnixDomainSocketAddress.of(path));
+    }
+  }
+}

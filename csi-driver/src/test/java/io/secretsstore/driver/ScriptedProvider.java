@@ -1,0 +1,94 @@
+package io.secretsstore.driver;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
+import io.secretsstore.model.provider.v1alpha1.File;
+import io.secretsstore.model.provider.v1alpha1.MountRequest;
+import io.secretsstore.model.provider.v1alpha1.MountResponse;
+import io.secretsstore.model.provider.v1alpha1.ObjectVersion;
+import io.secretsstore.model.provider.v1alpha1.VersionRequest;
+import io.secretsstore.model.provider.v1alpha1.VersionResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A provider on a real unix socket that answers Mount with whatever file paths a test gives it: the
+ * hostile provider of the driver's tests (paths with {@code ..}, absolute paths, subdirectories).
+ */
+final class ScriptedProvider implements AutoCloseable {
+
+  private final MultiThreadIoEventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+  private final Server server;
+
+  /** One file of a Mount answer. */
+  record Answer(String path, int mode, String contents) {
+    static Answer of(String path, String contents) {
+      return new Answer(path, 0644, contents);
+    }
+  }
+
+  private volatile List<Answer> files = List.of();
+
+  ScriptedProvider(Path socket) throws IOException {
+    server =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+            .bossEventLoopGroup(group)
+            .workerEventLoopGroup(group)
+            .channelType(EpollServerDomainSocketChannel.class)
+            .addService(
+                new CSIDriverProviderGrpc.CSIDriverProviderImplBase() {
+                  @Override
+                  public void version(
+                      VersionRequest request, StreamObserver<VersionResponse> response) {
+                    response.onNext(
+                        VersionResponse.newBuilder()
+                            .setVersion("v1alpha1")
+                            .setRuntimeName("scripted")
+                            .setRuntimeVersion("0")
+                            .build());
+                    response.onCompleted();
+                  }
+
+                  @Override
+                  public void mount(MountRequest request, StreamObserver<MountResponse> response) {
+                    MountResponse.Builder answer = MountResponse.newBuilder();
+                    for (Answer file : files) {
+                      answer.addFiles(
+                          File.newBuilder()
+                              .setPath(file.path())
+                              .setMode(file.mode())
+                              .setContents(
+                                  ByteString.copyFrom(file.contents(), StandardCharsets.UTF_8)));
+                      answer.addObjectVersion(
+                          ObjectVersion.newBuilder().setId(file.path()).setVersion("1"));
+                    }
+                    response.onNext(answer.build());
+                    response.onCompleted();
+                  }
+                })
+            .build()
+            .start();
+  }
+
+  /** The files the next Mount answers. */
+  void answer(Answer... files) {
+    this.files = List.of(files);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}
