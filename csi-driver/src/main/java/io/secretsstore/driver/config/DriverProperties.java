@@ -89,8 +89,11 @@ public record DriverProperties(
 
   /** The socket path of an endpoint {@code unix:///path} (or {@code unix:/path}). */
   public static Path socketPath(String endpoint) {
-    String path = endpoint.startsWith("unix:") ? endpoint.substring("unix:".length()) : "";
-    path = path.replaceFirst("^/+", "/");
+    // unix:///abs/path (URL form, empty host) or unix:/abs/path; unix://relative is refused.
+    String path =
+        endpoint.startsWith("unix://")
+            ? endpoint.substring("unix://".length())
+            : endpoint.startsWith("unix:") ? endpoint.substring("unix:".length()) : "";
     if (!path.startsWith("/")) {
       throw new IllegalArgumentException(
           "secrets-store.driver.endpoint must be a unix socket path such as unix:///csi/csi.sock: "

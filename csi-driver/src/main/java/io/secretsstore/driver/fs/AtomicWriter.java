@@ -87,6 +87,7 @@ public final class AtomicWriter {
   public void write(Path target, List<VolumeFile> files) throws IOException {
     validate(files);
     Path generation = newGeneration(target);
+    boolean swapped = false;
     try {
       for (VolumeFile file : files) {
         Path path = generation.resolve(file.name());
@@ -99,6 +100,7 @@ public final class AtomicWriter {
       Files.deleteIfExists(tmpLink);
       Files.createSymbolicLink(tmpLink, generation.getFileName());
       Files.move(tmpLink, target.resolve(DATA_LINK), StandardCopyOption.ATOMIC_MOVE);
+      swapped = true;
       Set<String> names = new HashSet<>();
       for (VolumeFile file : files) {
         names.add(file.name());
@@ -106,7 +108,10 @@ public final class AtomicWriter {
       }
       removeStale(target, names, generation, previous);
     } catch (IOException | RuntimeException e) {
-      deleteTree(generation);
+      // Before the swap readers never saw the new generation; after it, it is the current one.
+      if (!swapped) {
+        deleteTree(generation);
+      }
       throw e;
     }
   }

@@ -183,13 +183,10 @@ public final class ImportResolver {
         entry.put("decodeBase64", true);
       }
       if (file.getSource() != null) {
-        entry.put(
-            "source",
-            Map.of(
-                "path",
-                nullToEmpty(file.getSource().getPath()),
-                "key",
-                nullToEmpty(file.getSource().getKey())));
+        Map<String, String> source = new LinkedHashMap<>();
+        source.put("path", nullToEmpty(file.getSource().getPath()));
+        source.put("key", nullToEmpty(file.getSource().getKey()));
+        entry.put("source", source);
       }
       files.add(entry);
     }

@@ -1,0 +1,54 @@
+package io.secretsstore.driver.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MountTableTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void readsMountPointsAndFilesystemTypesIncludingEscapedNames() throws Exception {
+    Path mountInfo = dir.resolve("mountinfo");
+    Files.writeString(
+        mountInfo,
+        """
+        22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+        90 22 0:50 / /var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~csi/secrets/mount \
+        rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,size=16384k,mode=755
+        91 22 0:51 / /var/lib/kubelet/pods/uid-2/volumes/kubernetes.io~csi/with\\040space/mount \
+        rw,relatime - tmpfs tmpfs rw
+        92 22 0:52 / /var/lib/kubelet/pods/uid-3/volumes/kubernetes.io~empty-dir/cache \
+        rw,relatime - ext4 /dev/sda1 rw
+        93 22 0:53 / /elsewhere rw,relatime - tmpfs tmpfs rw
+        """);
+    MountTable table = new MountTable(mountInfo);
+
+    Path first = Path.of("/var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~csi/secrets/mount");
+    Path spaced = Path.of("/var/lib/kubelet/pods/uid-2/volumes/kubernetes.io~csi/with space/mount");
+    assertThat(table.isTmpfsMountPoint(first)).isTrue();
+    assertThat(table.isTmpfsMountPoint(spaced)).isTrue();
+    assertThat(
+            table.isTmpfsMountPoint(
+                Path.of("/var/lib/kubelet/pods/uid-3/volumes/kubernetes.io~empty-dir/cache")))
+        .isFalse();
+    assertThat(table.tmpfsMountsUnder(Path.of("/var/lib/kubelet/pods")))
+        .containsExactly(first, spaced);
+  }
+
+  @Test
+  void unescapesOctalSequencesTheKernelWrites() {
+    assertThat(MountTable.unescape("a\\040b\\011c\\134d")).isEqualTo("a b\tc\\d");
+    assertThat(MountTable.unescape("plain")).isEqualTo("plain");
+  }
+
+  @Test
+  void theLiveTableOfThisProcessHasARoot() {
+    assertThat(MountTable.ofThisProcess().entries())
+        .anySatisfy(entry -> assertThat(entry.mountPoint()).isEqualTo(Path.of("/")));
+  }
+}
