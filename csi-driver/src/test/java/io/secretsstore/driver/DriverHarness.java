@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -58,6 +59,11 @@ final class DriverHarness implements AutoCloseable {
   }
 
   DriverHarness(String... driverProperties) throws IOException {
+    this(List.of("--secrets-store.provider.coalesce-window=1s"), driverProperties);
+  }
+
+  /** With extra provider arguments, e.g. a different coalescing window. */
+  DriverHarness(List<String> providerArguments, String... driverProperties) throws IOException {
     assumeRoot();
     extraDriverProperties.addAll(List.of(driverProperties));
     root = Files.createTempDirectory("csi-driver-it");
@@ -81,12 +87,14 @@ final class DriverHarness implements AutoCloseable {
             Path.of(
                 System.getProperty(
                     "provider.jar", "../csi-provider/target/csi-provider-0.1.0-SNAPSHOT.jar")),
-            List.of(
-                "--secrets-store.provider.socket-dir=" + providersDir,
-                "--secrets-store.connection.url=" + proxy.address(),
-                "--secrets-store.connection.auth-path=" + auth,
-                "--secrets-store.provider.coalesce-window=1s",
-                "--server.port=0"),
+            Stream.concat(
+                    Stream.of(
+                        "--secrets-store.provider.socket-dir=" + providersDir,
+                        "--secrets-store.connection.url=" + proxy.address(),
+                        "--secrets-store.connection.auth-path=" + auth,
+                        "--server.port=0"),
+                    providerArguments.stream())
+                .toList(),
             () -> Files.exists(providerSocket),
             Duration.ofSeconds(60));
     System.setProperty("kubernetes.master", kubernetes.url());
@@ -105,6 +113,8 @@ final class DriverHarness implements AutoCloseable {
                 "secrets-store.driver.providers-dir=" + providersDir,
                 "secrets-store.driver.kubelet-pods-dir=" + podsDir,
                 "secrets-store.driver.rotation.enabled=false",
+                // The mock API server shares this JVM; its per-request lines drown the driver's.
+                "logging.level.io.fabric8.mockwebserver=WARN",
                 "server.port=0"));
     properties.addAll(extraDriverProperties);
     driver =
