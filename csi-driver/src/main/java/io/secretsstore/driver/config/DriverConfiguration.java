@@ -18,8 +18,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
@@ -40,10 +42,20 @@ public class DriverConfiguration {
     return new ProviderClients(properties.providersDir(), properties.providerTimeout());
   }
 
+  /**
+   * Events and status objects, written in the background and bounded: while the API server is
+   * unreachable the oldest pending writes are dropped instead of filling the heap.
+   */
   @Bean(destroyMethod = "shutdown")
   ExecutorService kubernetesWrites() {
-    return Executors.newSingleThreadExecutor(
-        Thread.ofPlatform().name("kubernetes-writes").daemon().factory());
+    return new ThreadPoolExecutor(
+        1,
+        1,
+        0,
+        TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(2_000),
+        Thread.ofPlatform().name("kubernetes-writes").daemon().factory(),
+        new ThreadPoolExecutor.DiscardOldestPolicy());
   }
 
   @Bean
