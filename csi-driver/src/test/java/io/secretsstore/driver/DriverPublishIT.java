@@ -583,6 +583,8 @@ class DriverPublishIT {
       }
       pastCoalescingWindow();
       int readsBefore = reads("bulk-a");
+      int readsBeforeB = reads("bulk-b");
+      int loginsBeforeCycle = logins();
       int statusWritesBefore = h.kubernetes.requestCount("PUT", statuses);
       int eventsBefore = h.kubernetes.requestCount("POST", events);
       int importReadsBefore = h.kubernetes.requestCount("GET", imports);
@@ -590,9 +592,14 @@ class DriverPublishIT {
       Map<RotationResult, Integer> results = h.rotation().runCycle();
       long tookMillis = (System.nanoTime() - started) / 1_000_000;
       int cycleReads = reads("bulk-a") - readsBefore;
+      int cycleReadsB = reads("bulk-b") - readsBeforeB;
+      int cycleLogins = logins() - loginsBeforeCycle;
       System.out.printf(
-          "rotation cycle %d: %s in %d ms, %d store reads of bulk-a for 100 volumes%n",
-          cycle, results, tookMillis, cycleReads);
+          "rotation cycle %d: %s in %d ms; store requests for 100 volumes: %d reads of bulk-a,"
+              + " %d reads of bulk-b, %d logins%n",
+          cycle, results, tookMillis, cycleReads, cycleReadsB, cycleLogins);
+      assertThat(cycleLogins).isZero();
+      assertThat(cycleReadsB).isBetween(1, 1 + (int) (tookMillis / 1000));
       assertThat(results.getOrDefault(RotationResult.FAILED, 0)).isZero();
       if (cycle == 2) {
         assertThat(results.get(RotationResult.UPDATED)).isGreaterThanOrEqualTo(100);
