@@ -13,7 +13,8 @@ public class SecretsStoreImportSpec {
 
   @Required
   @JsonPropertyDescription(
-      "How the secrets are delivered. Only CSI (files in the pod) is supported.")
+      "How the secrets are delivered: CSI (files in the pod), or Secret (opt-in: a Kubernetes"
+          + " Secret kept in sync by the controller, stored in etcd).")
   private ImportType type;
 
   @Required
@@ -50,6 +51,17 @@ public class SecretsStoreImportSpec {
   @Required
   @JsonPropertyDescription("The files to create, each from one key of one secret.")
   private List<SecretFile> files = new ArrayList<>();
+
+  @JsonPropertyDescription("For type Secret: the Kubernetes Secret to keep in sync.")
+  private SecretTarget secret;
+
+  public SecretTarget getSecret() {
+    return secret;
+  }
+
+  public void setSecret(SecretTarget secret) {
+    this.secret = secret;
+  }
 
   public ImportType getType() {
     return type;

@@ -26,6 +26,17 @@ public class SecretsStoreImportStatus {
       "Current state, e.g. Ready with reason InvalidSpec when the spec is wrong.")
   private List<Condition> conditions = new ArrayList<>();
 
+  @JsonPropertyDescription("For type Secret: the last sync into the Kubernetes Secret.")
+  private SecretSyncStatus secretSync;
+
+  public SecretSyncStatus getSecretSync() {
+    return secretSync;
+  }
+
+  public void setSecretSync(SecretSyncStatus secretSync) {
+    this.secretSync = secretSync;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }

@@ -72,9 +72,14 @@ class SsiSchemaTest {
             "caCert",
             "audience",
             "skipTLSVerify",
-            "files");
+            "files",
+            // Our one addition (optional): the target of the opt-in Secret mode.
+            "secret");
     assertThat(p.get("type").getType()).isEqualTo("string");
-    assertThat(p.get("type").getEnum()).extracting(Object::toString).containsExactly("\"CSI\"");
+    // The module's only value, plus our opt-in addition.
+    assertThat(p.get("type").getEnum())
+        .extracting(Object::toString)
+        .containsExactly("\"CSI\"", "\"Secret\"");
     assertStringWithPattern(p.get("role"), "^[-_\\.a-zA-Z0-9]+$");
     assertStringWithPattern(p.get("authPath"), "^[-_.a-zA-Z0-9]+$");
     assertStringWithPattern(p.get("namespace"), "^[-_./a-zA-Z0-9]+$");

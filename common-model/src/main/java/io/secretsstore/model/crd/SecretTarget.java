@@ -1,0 +1,101 @@
+package io.secretsstore.model.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import java.util.Map;
+
+/**
+ * The Kubernetes Secret an import of {@code type: Secret} is synced into (an addition to the
+ * module's schema; every field is optional in the CRD, the controller checks what the mode needs).
+ * Each file of the import becomes one data key of the Secret.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SecretTarget {
+
+  /** Lower-case DNS subdomain, as Kubernetes requires for object names. */
+  public static final String NAME_PATTERN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  @Pattern(NAME_PATTERN)
+  @JsonPropertyDescription("Name of the Secret. Defaults to the import's name.")
+  private String name;
+
+  @JsonPropertyDescription("Type of the Secret. Defaults to Opaque.")
+  private String type;
+
+  @JsonPropertyDescription("Extra labels of the Secret.")
+  private Map<String, String> labels;
+
+  @JsonPropertyDescription("Extra annotations of the Secret.")
+  private Map<String, String> annotations;
+
+  @Pattern(NAME_PATTERN)
+  @JsonPropertyDescription(
+      "Service account of this namespace whose short-lived token logs in to the store (required"
+          + " for type Secret).")
+  private String serviceAccountName;
+
+  @Pattern("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$")
+  @JsonPropertyDescription("Time between syncs, e.g. 2m. Defaults to the module setting.")
+  private String refreshInterval;
+
+  @JsonPropertyDescription("Keep the Secret when the import is deleted. Default false.")
+  private Boolean retainOnDelete;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getType() {
+    return type;
+  }
+
+  public void setType(String type) {
+    this.type = type;
+  }
+
+  public Map<String, String> getLabels() {
+    return labels;
+  }
+
+  public void setLabels(Map<String, String> labels) {
+    this.labels = labels;
+  }
+
+  public Map<String, String> getAnnotations() {
+    return annotations;
+  }
+
+  public void setAnnotations(Map<String, String> annotations) {
+    this.annotations = annotations;
+  }
+
+  public String getServiceAccountName() {
+    return serviceAccountName;
+  }
+
+  public void setServiceAccountName(String serviceAccountName) {
+    this.serviceAccountName = serviceAccountName;
+  }
+
+  public String getRefreshInterval() {
+    return refreshInterval;
+  }
+
+  public void setRefreshInterval(String refreshInterval) {
+    this.refreshInterval = refreshInterval;
+  }
+
+  public Boolean getRetainOnDelete() {
+    return retainOnDelete;
+  }
+
+  public void setRetainOnDelete(Boolean retainOnDelete) {
+    this.retainOnDelete = retainOnDelete;
+  }
+}

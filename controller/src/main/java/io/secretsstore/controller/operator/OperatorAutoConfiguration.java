@@ -1,0 +1,84 @@
+package io.secretsstore.controller.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Runs java-operator-sdk inside the Spring context (the JOSDK Spring Boot starter is not available
+ * here): one {@link Operator} over the context's {@link KubernetesClient}, every {@link Reconciler}
+ * bean registered with it, started when the context is ready and stopped when it closes.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(OperatorProperties.class)
+public class OperatorAutoConfiguration {
+
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  KubernetesClient kubernetesClient() {
+    // In-cluster service account, or KUBECONFIG / kubernetes.master for local runs.
+    return new KubernetesClientBuilder().build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  Operator operator(KubernetesClient kubernetes, OperatorProperties properties) {
+    return new Operator(
+        overrider -> {
+          overrider
+              .withKubernetesClient(kubernetes)
+              .withConcurrentReconciliationThreads(properties.reconcileThreads())
+              // The client belongs to the Spring context, which closes it.
+              .withCloseClientOnStop(false)
+              // Status is written with server-side apply under the operator's field manager, so
+              // other writers' fields are never overwritten.
+              .withUseSSAToPatchPrimaryResource(true);
+          OperatorProperties.LeaderElection election = properties.leaderElection();
+          if (election.enabled()) {
+            var builder =
+                LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                        election.leaseName())
+                    .withIdentity(identity(election.identity()))
+                    .withLeaseDuration(election.leaseDuration())
+                    .withRenewDeadline(election.renewDeadline())
+                    .withRetryPeriod(election.retryPeriod());
+            if (!election.leaseNamespace().isBlank()) {
+              builder.withLeaseNamespace(election.leaseNamespace());
+            }
+            overrider.withLeaderElectionConfiguration(builder.build());
+          }
+        });
+  }
+
+  @Bean
+  OperatorLifecycle operatorLifecycle(
+      Operator operator, ObjectProvider<Reconciler<?>> reconcilers) {
+    return new OperatorLifecycle(operator, () -> List.copyOf(reconcilers.orderedStream().toList()));
+  }
+
+  @Bean
+  OperatorHealthIndicator operatorHealthIndicator(Operator operator) {
+    return new OperatorHealthIndicator(operator);
+  }
+
+  private static String identity(String configured) {
+    if (!configured.isBlank()) {
+      return configured;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "secrets-store-controller-" + ProcessHandle.current().pid();
+    }
+  }
+}

@@ -1,0 +1,309 @@
+package io.secretsstore.controller.secrets;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.secretsstore.controller.config.ConnectionDefaults;
+import io.secretsstore.controller.config.ControllerProperties;
+import io.secretsstore.controller.imports.ImportOutcome;
+import io.secretsstore.model.crd.PodMountStatus;
+import io.secretsstore.model.crd.SecretFile;
+import io.secretsstore.model.crd.SecretSyncStatus;
+import io.secretsstore.model.crd.SecretsStoreImport;
+import io.secretsstore.model.crd.SecretsStoreImportSpec;
+import io.secretsstore.vault.KvSecret;
+import io.secretsstore.vault.StoreClient;
+import io.secretsstore.vault.StoreClients;
+import io.secretsstore.vault.StoreConnection;
+import io.secretsstore.vault.TlsOptions;
+import io.secretsstore.vault.error.StoreException;
+import io.secretsstore.vault.login.KubernetesLogin;
+import io.secretsstore.vault.login.ServiceAccountRef;
+import io.secretsstore.vault.login.TokenCache;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The opt-in Secret mode: logs in to the store as a service account of the import's namespace (a
+ * short-lived, audience-bound token from the TokenRequest API, at most one per sync), reads each
+ * listed key once per path, and writes the Secret only when it differs. On any failure the Secret
+ * keeps its previous content. Never uses a cluster-wide store credential.
+ */
+public final class SecretSync {
+
+  private static final Logger log = LoggerFactory.getLogger(SecretSync.class);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** A failure the sync reports in status; {@code retryable} for store 429/5xx/unreachable. */
+  public static final class SyncFailure extends Exception {
+    private final String reason;
+    private final boolean retryable;
+
+    SyncFailure(String reason, String message, boolean retryable) {
+      super(message);
+      this.reason = reason;
+      this.retryable = retryable;
+    }
+
+    public String reason() {
+      return reason;
+    }
+
+    public boolean retryable() {
+      return retryable;
+    }
+  }
+
+  private final KubernetesClient kubernetes;
+  private final StoreClients stores;
+  private final TokenCache tokens;
+  private final ConnectionDefaults defaults;
+  private final ControllerProperties.SecretSync settings;
+  private final Clock clock;
+  private final Semaphore concurrency;
+
+  public SecretSync(
+      KubernetesClient kubernetes,
+      StoreClients stores,
+      TokenCache tokens,
+      ConnectionDefaults defaults,
+      ControllerProperties.SecretSync settings,
+      Clock clock) {
+    this.kubernetes = kubernetes;
+    this.stores = stores;
+    this.tokens = tokens;
+    this.defaults = defaults;
+    this.settings = settings;
+    this.clock = clock;
+    this.concurrency = new Semaphore(settings.maxConcurrentSyncs());
+  }
+
+  /** Brings the import's Secret in line with the store; the outcome becomes the import's status. */
+  public ImportOutcome sync(SecretsStoreImport ssi) throws SyncFailure, InterruptedException {
+    String namespace = ssi.getMetadata().getNamespace();
+    String name = SecretModel.secretName(ssi);
+    Secret existing = kubernetes.secrets().inNamespace(namespace).withName(name).get();
+    if (existing != null && !SecretModel.isOurs(existing, ssi)) {
+      throw new SyncFailure(
+          ImportOutcome.SECRET_NAME_TAKEN,
+          "Secret '"
+              + name
+              + "' already exists and is not managed by this import; set spec.secret.name to"
+              + " another name or remove that Secret",
+          false);
+    }
+    Map<String, byte[]> values;
+    Map<String, String> versions;
+    concurrency.acquire();
+    try {
+      Read read = readValues(ssi);
+      values = read.values();
+      versions = read.versions();
+    } finally {
+      concurrency.release();
+    }
+    Secret desired = SecretModel.desired(ssi, values);
+    if (existing == null) {
+      kubernetes.resource(desired).create();
+      log.info("created Secret {}/{} from import {}", namespace, name, ssi.getMetadata().getName());
+    } else if (!SecretModel.matches(existing, desired)) {
+      kubernetes.resource(SecretModel.merged(existing, desired)).update();
+      log.info("updated Secret {}/{} from import {}", namespace, name, ssi.getMetadata().getName());
+    }
+    SecretSyncStatus status = new SecretSyncStatus();
+    status.setSecretName(name);
+    status.setLastSyncTime(clock.instant().toString());
+    List<PodMountStatus.ObjectVersion> objects = new ArrayList<>();
+    new TreeMap<>(versions)
+        .forEach((key, version) -> objects.add(new PodMountStatus.ObjectVersion(key, version)));
+    status.setObjects(objects);
+    return new ImportOutcome(
+        true,
+        ImportOutcome.SYNCED,
+        "Synced into Secret '"
+            + name
+            + "'. The values are stored in etcd as a Kubernetes Secret, readable by anyone who may"
+            + " read Secrets in this namespace.",
+        status);
+  }
+
+  private record Read(Map<String, byte[]> values, Map<String, String> versions) {}
+
+  private Read readValues(SecretsStoreImport ssi) throws SyncFailure {
+    SecretsStoreImportSpec spec = ssi.getSpec();
+    String namespace = ssi.getMetadata().getNamespace();
+    String account = spec.getSecret().getServiceAccountName();
+    StoreClient store = stores.forConnection(connection(spec));
+    KubernetesLogin login =
+        new KubernetesLogin(
+            firstSet(spec.getAuthPath(), defaults.authPath()),
+            spec.getRole(),
+            new ServiceAccountRef(namespace, account),
+            memoized(() -> requestToken(namespace, account, spec.getAudience())));
+    Map<String, KvSecret> secrets = new LinkedHashMap<>();
+    Map<String, byte[]> values = new TreeMap<>();
+    Map<String, String> versions = new TreeMap<>();
+    try {
+      for (SecretFile file : spec.getFiles()) {
+        String path = file.getSource().getPath();
+        KvSecret secret =
+            secrets.computeIfAbsent(
+                path,
+                p ->
+                    tokens.withToken(
+                        store, login, token -> store.readKv(token, p, OptionalInt.empty())));
+        byte[] value = bytes(secret.requireValue(file.getSource().getKey()));
+        if (Boolean.TRUE.equals(file.getDecodeBase64())) {
+          try {
+            value = Base64.getDecoder().decode(new String(value, StandardCharsets.US_ASCII).trim());
+          } catch (IllegalArgumentException e) {
+            throw new SyncFailure(
+                ImportOutcome.SYNC_FAILED,
+                "key '"
+                    + file.getSource().getKey()
+                    + "' of "
+                    + path
+                    + " is not Base64 (file '"
+                    + file.getName()
+                    + "' has decodeBase64: true)",
+                false);
+          }
+        }
+        values.put(file.getName(), value);
+        versions.put(
+            file.getName(),
+            secret.version().isPresent() ? "v" + secret.version().getAsInt() : "kv1");
+      }
+    } catch (RuntimeException e) {
+      // Logins shared with concurrent syncs arrive wrapped; the cause says what happened.
+      Throwable cause = e;
+      while (cause instanceof java.util.concurrent.CompletionException
+          && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      switch (cause) {
+        // Store messages name address, path, role and status; never values or tokens.
+        case StoreException failure ->
+            throw new SyncFailure(
+                ImportOutcome.SYNC_FAILED, failure.getMessage(), failure.retryable());
+        case TokenRequestFailed token ->
+            throw new SyncFailure(ImportOutcome.SYNC_FAILED, token.getMessage(), token.retryable);
+        case IllegalArgumentException invalid ->
+            throw new SyncFailure(ImportOutcome.SYNC_FAILED, invalid.getMessage(), false);
+        default -> throw e;
+      }
+    }
+    return new Read(values, versions);
+  }
+
+  /** A TokenRequest the API server refused; carried out of the login supplier. */
+  static final class TokenRequestFailed extends RuntimeException {
+    final boolean retryable;
+
+    TokenRequestFailed(String message, boolean retryable) {
+      super(message);
+      this.retryable = retryable;
+    }
+  }
+
+  /** At most one TokenRequest per sync, however often the login asks for the token. */
+  private static java.util.function.Supplier<String> memoized(
+      java.util.function.Supplier<String> supplier) {
+    return new java.util.function.Supplier<>() {
+      private String value;
+
+      @Override
+      public synchronized String get() {
+        if (value == null) {
+          value = supplier.get();
+        }
+        return value;
+      }
+    };
+  }
+
+  private String requestToken(String namespace, String account, String importAudience) {
+    String audience =
+        importAudience != null && !importAudience.isBlank()
+            ? importAudience
+            : settings.tokenAudience();
+    TokenRequest request =
+        new TokenRequestBuilder()
+            .withNewSpec()
+            .withAudiences(audience.isEmpty() ? List.of() : List.of(audience))
+            .withExpirationSeconds(settings.tokenLifetime().toSeconds())
+            .endSpec()
+            .build();
+    try {
+      TokenRequest answer =
+          kubernetes
+              .serviceAccounts()
+              .inNamespace(namespace)
+              .withName(account)
+              .tokenRequest(request);
+      return answer.getStatus().getToken();
+    } catch (KubernetesClientException e) {
+      String why =
+          e.getCode() == 404
+              ? "service account '" + account + "' does not exist in namespace '" + namespace + "'"
+              : e.getCode() == 403
+                  ? "the controller may not request tokens for service account '"
+                      + account
+                      + "' (RBAC: create serviceaccounts/token)"
+                  : "the token request for service account '"
+                      + account
+                      + "' failed: HTTP "
+                      + e.getCode();
+      throw new TokenRequestFailed(why, e.getCode() == 0 || e.getCode() >= 500);
+    }
+  }
+
+  private StoreConnection connection(SecretsStoreImportSpec spec) throws SyncFailure {
+    String address = firstSet(spec.getAddress(), defaults.url());
+    if (address == null || address.isBlank()) {
+      throw new SyncFailure(
+          ImportOutcome.SYNC_FAILED,
+          "no store address: set spec.address or connection.url in the module settings",
+          false);
+    }
+    TlsOptions tls;
+    if (Boolean.TRUE.equals(spec.getSkipTLSVerify())) {
+      tls = TlsOptions.insecureSkipVerify();
+    } else if (spec.getCaCert() != null && !spec.getCaCert().isBlank()) {
+      tls = TlsOptions.trustPem(spec.getCaCert());
+    } else if (spec.getAddress() == null && !defaults.caCert().isBlank()) {
+      // The module's CA belongs to the module's store, not to an address the import chose.
+      tls = TlsOptions.trustPem(defaults.caCert());
+    } else {
+      tls = TlsOptions.SYSTEM_CAS;
+    }
+    return StoreConnection.builder(address)
+        .namespace(firstSet(spec.getNamespace(), defaults.namespace()))
+        .tls(tls)
+        .build();
+  }
+
+  private static byte[] bytes(Object value) {
+    if (value instanceof String text) {
+      return text.getBytes(StandardCharsets.UTF_8);
+    }
+    return JSON.writeValueAsString(value).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String firstSet(String own, String fallback) {
+    return own != null && !own.isBlank() ? own : fallback;
+  }
+}
