@@ -26,9 +26,14 @@ public final class KubernetesApiMock implements AutoCloseable {
 
   private static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.regex.Pattern TOKEN_REQUEST =
+      java.util.regex.Pattern.compile(
+          "^/api/v1/namespaces/([^/]+)/serviceaccounts/([^/?]+)/token(\\?.*)?$");
 
   private final ServiceAccountTokens tokens = new ServiceAccountTokens();
   private final AtomicInteger tokenReviews = new AtomicInteger();
+  private final AtomicInteger tokenRequests = new AtomicInteger();
+  private volatile NamespacedKubernetesClient lookups;
   private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
   private final KubernetesMockServer server;
 
@@ -42,6 +47,10 @@ public final class KubernetesApiMock implements AutoCloseable {
             requests.add(request.getMethod() + " " + path);
             if ("POST".equals(request.getMethod()) && path.startsWith(TOKEN_REVIEWS)) {
               return tokenReview(request);
+            }
+            java.util.regex.Matcher tokenRequest = TOKEN_REQUEST.matcher(path);
+            if ("POST".equals(request.getMethod()) && tokenRequest.matches()) {
+              return tokenRequest(request, tokenRequest.group(1), tokenRequest.group(2));
             }
             return crud.dispatch(request);
           }
@@ -66,6 +75,11 @@ public final class KubernetesApiMock implements AutoCloseable {
     return server.createClient();
   }
 
+  /** How many TokenRequests were answered (tokens minted for service accounts). */
+  public int tokenRequestCount() {
+    return tokenRequests.get();
+  }
+
   /** How many TokenReviews were answered (each store login costs one). */
   public int tokenReviewCount() {
     return tokenReviews.get();
@@ -87,7 +101,73 @@ public final class KubernetesApiMock implements AutoCloseable {
 
   @Override
   public void close() {
+    if (lookups != null) {
+      lookups.close();
+    }
     server.destroy();
+  }
+
+  /**
+   * {@code serviceaccounts/<name>/token}: mints a token like kube-apiserver's TokenRequest API, for
+   * service accounts that exist in the mock (404 otherwise). No audiences means the API server's.
+   */
+  private MockResponse tokenRequest(RecordedRequest request, String namespace, String account) {
+    tokenRequests.incrementAndGet();
+    if (lookups == null) {
+      lookups = server.createClient();
+    }
+    if (lookups.serviceAccounts().inNamespace(namespace).withName(account).get() == null) {
+      return status(404, "NotFound", "serviceaccounts \"" + account + "\" not found");
+    }
+    try {
+      JsonNode body = JSON.readTree(request.getUtf8Body());
+      List<String> audiences = new ArrayList<>();
+      body.path("spec").path("audiences").forEach(node -> audiences.add(node.asText()));
+      if (audiences.isEmpty()) {
+        audiences.add(ServiceAccountTokens.DEFAULT_AUDIENCE);
+      }
+      long seconds = body.path("spec").path("expirationSeconds").asLong(3600);
+      java.time.Duration ttl = java.time.Duration.ofSeconds(seconds);
+      String token = tokens.mint(namespace, account, audiences, ttl);
+      Map<String, Object> spec = new LinkedHashMap<>();
+      spec.put("audiences", audiences);
+      spec.put("expirationSeconds", seconds);
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("apiVersion", "authentication.k8s.io/v1");
+      answer.put("kind", "TokenRequest");
+      answer.put("metadata", Map.of("name", account, "namespace", namespace));
+      answer.put("spec", spec);
+      answer.put(
+          "status",
+          Map.of(
+              "token",
+              token,
+              "expirationTimestamp",
+              java.time.Instant.now()
+                  .plus(ttl)
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  .toString()));
+      return new MockResponse()
+          .setResponseCode(201)
+          .setHeader("Content-Type", "application/json")
+          .setBody(JSON.writeValueAsString(answer));
+    } catch (Exception e) {
+      return status(400, "BadRequest", "malformed TokenRequest");
+    }
+  }
+
+  private static MockResponse status(int code, String reason, String message) {
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\""
+                + message.replace("\"", "\\\"")
+                + "\",\"reason\":\""
+                + reason
+                + "\",\"code\":"
+                + code
+                + "}");
   }
 
   private MockResponse tokenReview(RecordedRequest request) {

@@ -1,0 +1,98 @@
+package io.secretsstore.controller.imports;
+
+import static io.secretsstore.controller.Imports.file;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.secretsstore.controller.Imports;
+import io.secretsstore.model.crd.SecretsStoreImport;
+import io.secretsstore.model.crd.SecretsStoreImportSpec;
+import io.secretsstore.testkit.TestCertificateAuthority;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class ImportValidationTest {
+
+  @Test
+  void aTypicalImportIsValid() throws Exception {
+    SecretsStoreImport ssi = Imports.csi("team-a", "db", file("user", "secret/data/db", "user"));
+    ssi.getSpec().setAddress("https://stronghold.example.com:8200");
+    ssi.getSpec().setCaCert(new TestCertificateAuthority("test-ca").certificatePem());
+    assertThat(ImportValidation.problems(ssi.getSpec())).isEmpty();
+  }
+
+  @Test
+  void everyProblemIsNamedWithTheFieldAndTheFix() {
+    assertProblem(spec -> spec.setRole(" "), "spec.role is required");
+    assertProblem(spec -> spec.setFiles(List.of()), "spec.files lists no files");
+    assertProblem(
+        spec -> spec.getFiles().add(file("user", "secret/data/other", "x")),
+        "spec.files[1] repeats the file name 'user'; names must be unique");
+    assertProblem(
+        spec -> spec.getFiles().add(file("..", "secret/data/db", "x")),
+        "spec.files[1] name '..' is not a plain file name");
+    assertProblem(
+        spec -> spec.getFiles().add(file("a/b", "secret/data/db", "x")),
+        "name 'a/b' is not a plain file name");
+    assertProblem(
+        spec -> spec.getFiles().add(file("nokey", "secret/data/db", "")),
+        "spec.files[1] ('nokey') needs source.path and source.key");
+    assertProblem(
+        spec -> spec.setAddress("stronghold.example.com"),
+        "spec.address 'stronghold.example.com' is not an http(s) URL");
+    assertProblem(
+        spec -> spec.setAddress("ftp://store"), "spec.address 'ftp://store' is not an http(s) URL");
+    assertProblem(
+        spec ->
+            spec.setCaCert(
+                "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n"),
+        "spec.caCert is not a PEM X.509 certificate");
+  }
+
+  @Test
+  void severalProblemsAreAllReported() {
+    SecretsStoreImport ssi = Imports.csi("team-a", "db");
+    ssi.getSpec().setRole(null);
+    ssi.getSpec().setAddress("nope");
+    assertThat(ImportValidation.problems(ssi.getSpec())).hasSize(3);
+  }
+
+  @Test
+  void theSecretModeNeedsAServiceAccountAndValidNames() {
+    SecretsStoreImport ssi =
+        Imports.secret("team-a", "db", null, file("user", "secret/data/db", "user"));
+    assertThat(ImportValidation.problems(ssi.getSpec()))
+        .containsExactly(
+            "type Secret needs spec.secret.serviceAccountName: the service account of this"
+                + " namespace the controller logs in to the store as");
+    ssi.getSpec().getSecret().setServiceAccountName("syncer");
+    ssi.getSpec().getSecret().setName("Not_A_Name");
+    ssi.getSpec().getSecret().setRefreshInterval("5s");
+    assertThat(ImportValidation.problems(ssi.getSpec()))
+        .containsExactly(
+            "spec.secret.name 'Not_A_Name' is not a valid Secret name",
+            "spec.secret.refreshInterval must be at least 10s");
+    ssi.getSpec().getSecret().setName("db-credentials");
+    ssi.getSpec().getSecret().setRefreshInterval("soon");
+    assertThat(ImportValidation.problems(ssi.getSpec()))
+        .containsExactly(
+            "spec.secret.refreshInterval 'soon' is not a duration such as 2m or 1h30m");
+  }
+
+  @Test
+  void aMissingSpecIsAProblemNotACrash() {
+    assertThat(ImportValidation.problems(null)).containsExactly("the import has no spec");
+    SecretsStoreImportSpec empty = new SecretsStoreImportSpec();
+    empty.setFiles(null);
+    assertThat(ImportValidation.problems(empty)).hasSize(2);
+  }
+
+  private static void assertProblem(Consumer<SecretsStoreImportSpec> breakIt, String expected) {
+    SecretsStoreImport ssi = Imports.csi("team-a", "db", file("user", "secret/data/db", "user"));
+    breakIt.accept(ssi.getSpec());
+    assertThat(ImportValidation.problems(ssi.getSpec()))
+        .singleElement()
+        .satisfies(
+            problem -> assertThat(problem).startsWith(expected.split("'")[0]).contains(expected));
+  }
+}
