@@ -47,11 +47,12 @@ public final class SecretProviderClasses {
     if (!crdInstalled()) {
       return Result.NO_CRD;
     }
-    var resource =
+    // Fixed coordinates: generic objects without them would cost an API discovery per call.
+    var classes =
         kubernetes
             .genericKubernetesResources(SecretProviderClassModel.RESOURCE)
-            .inNamespace(ssi.getMetadata().getNamespace())
-            .withName(ssi.getMetadata().getName());
+            .inNamespace(ssi.getMetadata().getNamespace());
+    var resource = classes.withName(ssi.getMetadata().getName());
     GenericKubernetesResource existing = resource.get();
     if (existing != null && !SecretProviderClassModel.isOurs(existing, ssi)) {
       // Somebody's own SecretProviderClass of the same name: never touch it.
@@ -66,14 +67,14 @@ public final class SecretProviderClasses {
     }
     GenericKubernetesResource desired = SecretProviderClassModel.desired(ssi, defaults);
     if (existing == null) {
-      kubernetes.resource(desired).create();
+      classes.resource(desired).create();
       return Result.CREATED;
     }
     if (SecretProviderClassModel.matches(existing, desired)) {
       return Result.UNCHANGED;
     }
     desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-    kubernetes.resource(desired).update();
+    classes.resource(desired).update();
     return Result.UPDATED;
   }
 

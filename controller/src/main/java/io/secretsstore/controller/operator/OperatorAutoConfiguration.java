@@ -40,9 +40,11 @@ public class OperatorAutoConfiguration {
               .withConcurrentReconciliationThreads(properties.reconcileThreads())
               // The client belongs to the Spring context, which closes it.
               .withCloseClientOnStop(false)
-              // Status is written with server-side apply under the operator's field manager, so
-              // other writers' fields are never overwritten.
-              .withUseSSAToPatchPrimaryResource(true);
+              // Status is written with a merge patch of the status subresource only (never a
+              // whole-object update). The import's status has a single writer, this controller
+              // (the CSI driver reports per pod in its own objects), so server-side apply's field
+              // ownership is not needed.
+              .withUseSSAToPatchPrimaryResource(false);
           OperatorProperties.LeaderElection election = properties.leaderElection();
           if (election.enabled()) {
             var builder =

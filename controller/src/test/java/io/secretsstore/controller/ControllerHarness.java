@@ -1,0 +1,53 @@
+package io.secretsstore.controller;
+
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.secretsstore.testkit.KubernetesApiMock;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** The controller application in this JVM against a mock API server. */
+final class ControllerHarness implements AutoCloseable {
+
+  private final ConfigurableApplicationContext context;
+
+  ControllerHarness(KubernetesApiMock kubernetes, String... properties) {
+    System.setProperty("kubernetes.master", kubernetes.url());
+    System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+    System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+    System.setProperty("kubernetes.namespace", "default");
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "server.port=0",
+                "logging.level.io.fabric8.mockwebserver=WARN",
+                "secrets-store.operator.leader-election.lease-namespace=default"));
+    all.addAll(List.of(properties));
+    context =
+        new SpringApplicationBuilder(ControllerApplication.class)
+            .properties(all.toArray(String[]::new))
+            .run();
+  }
+
+  <T> T bean(Class<T> type) {
+    return context.getBean(type);
+  }
+
+  /** Reconciliations this instance ran (any result). */
+  double reconciles() {
+    return bean(MeterRegistry.class).find("secrets_store.controller.reconcile").counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
+  static NamespacedKubernetesClient api(KubernetesApiMock kubernetes) {
+    return kubernetes.client();
+  }
+
+  @Override
+  public void close() {
+    context.close();
+  }
+}
