@@ -33,7 +33,11 @@ public final class KubernetesApiMock implements AutoCloseable {
   private final ServiceAccountTokens tokens = new ServiceAccountTokens();
   private final AtomicInteger tokenReviews = new AtomicInteger();
   private final AtomicInteger tokenRequests = new AtomicInteger();
-  private volatile NamespacedKubernetesClient lookups;
+
+  /** "namespace/name" of the service accounts stored in the mock, for TokenRequest. */
+  private final java.util.Set<String> serviceAccounts =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
   private final KubernetesMockServer server;
 
@@ -52,7 +56,9 @@ public final class KubernetesApiMock implements AutoCloseable {
             if ("POST".equals(request.getMethod()) && tokenRequest.matches()) {
               return tokenRequest(request, tokenRequest.group(1), tokenRequest.group(2));
             }
-            return crud.dispatch(request);
+            MockResponse response = crud.dispatch(request);
+            rememberServiceAccounts(request, path, response);
+            return response;
           }
         };
     server =
@@ -101,9 +107,6 @@ public final class KubernetesApiMock implements AutoCloseable {
 
   @Override
   public void close() {
-    if (lookups != null) {
-      lookups.close();
-    }
     server.destroy();
   }
 
@@ -113,10 +116,8 @@ public final class KubernetesApiMock implements AutoCloseable {
    */
   private MockResponse tokenRequest(RecordedRequest request, String namespace, String account) {
     tokenRequests.incrementAndGet();
-    if (lookups == null) {
-      lookups = server.createClient();
-    }
-    if (lookups.serviceAccounts().inNamespace(namespace).withName(account).get() == null) {
+    // The dispatcher runs on the mock server's event loop: no blocking calls back into it here.
+    if (!serviceAccounts.contains(namespace + "/" + account)) {
       return status(404, "NotFound", "serviceaccounts \"" + account + "\" not found");
     }
     try {
@@ -153,6 +154,31 @@ public final class KubernetesApiMock implements AutoCloseable {
           .setBody(JSON.writeValueAsString(answer));
     } catch (Exception e) {
       return status(400, "BadRequest", "malformed TokenRequest");
+    }
+  }
+
+  private static final java.util.regex.Pattern SERVICE_ACCOUNTS =
+      java.util.regex.Pattern.compile(
+          "^/api/v1/namespaces/([^/]+)/serviceaccounts(/([^/?]+))?(\\?.*)?$");
+
+  private void rememberServiceAccounts(
+      RecordedRequest request, String path, MockResponse response) {
+    java.util.regex.Matcher matcher = SERVICE_ACCOUNTS.matcher(path);
+    if (!matcher.matches()) {
+      return;
+    }
+    String namespace = matcher.group(1);
+    if ("POST".equals(request.getMethod()) && response.code() / 100 == 2) {
+      try {
+        // The created object as the mock answered it (getBytes does not consume the body).
+        String name =
+            JSON.readTree(response.getBody().getBytes()).path("metadata").path("name").asText("");
+        serviceAccounts.add(namespace + "/" + name);
+      } catch (Exception e) {
+        // Not JSON: the CRUD dispatcher refused it as well.
+      }
+    } else if ("DELETE".equals(request.getMethod()) && matcher.group(3) != null) {
+      serviceAccounts.remove(namespace + "/" + matcher.group(3));
     }
   }
 

@@ -117,11 +117,17 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
     } else if (secretMode) {
       Duration interval = refreshInterval(ssi);
       try {
-        outcome = secretSync.sync(ssi);
+        outcome = secretSync.sync(ssi, interval);
         failures.remove(ssi.getMetadata().getUid());
         next = Optional.of(jittered(interval));
         count("secret_sync", "synced");
       } catch (SecretSync.SyncFailure failure) {
+        log.warn(
+            "sync of {}/{} failed [{}]: {}",
+            ssi.getMetadata().getNamespace(),
+            ssi.getMetadata().getName(),
+            failure.reason(),
+            failure.getMessage());
         outcome = failed(ssi, failure);
         next = Optional.of(failure.retryable() ? backoff(ssi, interval) : jittered(interval));
         count("secret_sync", failure.reason());

@@ -24,6 +24,8 @@ import io.secretsstore.vault.login.ServiceAccountRef;
 import io.secretsstore.vault.login.TokenCache;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -91,11 +93,42 @@ public final class SecretSync {
     this.concurrency = new Semaphore(settings.maxConcurrentSyncs());
   }
 
-  /** Brings the import's Secret in line with the store; the outcome becomes the import's status. */
-  public ImportOutcome sync(SecretsStoreImport ssi) throws SyncFailure, InterruptedException {
+  /** The last successful sync of an import, to answer Secret events without asking the store. */
+  private record LastSync(Long generation, Secret desired, ImportOutcome outcome, Instant at) {}
+
+  private final Map<String, LastSync> lastSyncs = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Brings the import's Secret in line with the store; the outcome becomes the import's status.
+   * Between refreshes (same generation, less than 80% of {@code refreshInterval} since the last
+   * store read) it only restores the Secret from the last read: a manual edit, or the event of our
+   * own write, costs the store nothing.
+   */
+  public ImportOutcome sync(SecretsStoreImport ssi, Duration refreshInterval)
+      throws SyncFailure, InterruptedException {
     String namespace = ssi.getMetadata().getNamespace();
     String name = SecretModel.secretName(ssi);
     Secret existing = kubernetes.secrets().inNamespace(namespace).withName(name).get();
+    Instant now = clock.instant();
+    LastSync last = lastSyncs.get(ssi.getMetadata().getUid());
+    if (last != null
+        && java.util.Objects.equals(last.generation(), ssi.getMetadata().getGeneration())
+        && now.isBefore(last.at().plus(refreshInterval.multipliedBy(4).dividedBy(5)))
+        && last.desired().getMetadata().getName().equals(name)
+        && (existing == null || SecretModel.isOurs(existing, ssi))) {
+      write(ssi, existing, last.desired());
+      return last.outcome();
+    }
+    lastSyncs
+        .values()
+        .removeIf(old -> old.at().isBefore(now.minus(refreshInterval.multipliedBy(10))));
+    ImportOutcome outcome = fullSync(ssi, existing, name);
+    return outcome;
+  }
+
+  private ImportOutcome fullSync(SecretsStoreImport ssi, Secret existing, String name)
+      throws SyncFailure, InterruptedException {
+    String namespace = ssi.getMetadata().getNamespace();
     if (existing != null && !SecretModel.isOurs(existing, ssi)) {
       throw new SyncFailure(
           ImportOutcome.SECRET_NAME_TAKEN,
@@ -116,13 +149,7 @@ public final class SecretSync {
       concurrency.release();
     }
     Secret desired = SecretModel.desired(ssi, values);
-    if (existing == null) {
-      kubernetes.resource(desired).create();
-      log.info("created Secret {}/{} from import {}", namespace, name, ssi.getMetadata().getName());
-    } else if (!SecretModel.matches(existing, desired)) {
-      kubernetes.resource(SecretModel.merged(existing, desired)).update();
-      log.info("updated Secret {}/{} from import {}", namespace, name, ssi.getMetadata().getName());
-    }
+    write(ssi, existing, desired);
     SecretSyncStatus status = new SecretSyncStatus();
     status.setSecretName(name);
     status.setLastSyncTime(clock.instant().toString());
@@ -130,14 +157,31 @@ public final class SecretSync {
     new TreeMap<>(versions)
         .forEach((key, version) -> objects.add(new PodMountStatus.ObjectVersion(key, version)));
     status.setObjects(objects);
-    return new ImportOutcome(
-        true,
-        ImportOutcome.SYNCED,
-        "Synced into Secret '"
-            + name
-            + "'. The values are stored in etcd as a Kubernetes Secret, readable by anyone who may"
-            + " read Secrets in this namespace.",
-        status);
+    ImportOutcome outcome =
+        new ImportOutcome(
+            true,
+            ImportOutcome.SYNCED,
+            "Synced into Secret '"
+                + name
+                + "'. The values are stored in etcd as a Kubernetes Secret, readable by anyone who may"
+                + " read Secrets in this namespace.",
+            status);
+    lastSyncs.put(
+        ssi.getMetadata().getUid(),
+        new LastSync(ssi.getMetadata().getGeneration(), desired, outcome, clock.instant()));
+    return outcome;
+  }
+
+  /** Creates the Secret, or reverts it to {@code desired} when it differs; no write otherwise. */
+  private void write(SecretsStoreImport ssi, Secret existing, Secret desired) {
+    String where = desired.getMetadata().getNamespace() + "/" + desired.getMetadata().getName();
+    if (existing == null) {
+      kubernetes.resource(desired).create();
+      log.info("created Secret {} from import {}", where, ssi.getMetadata().getName());
+    } else if (!SecretModel.matches(existing, desired)) {
+      kubernetes.resource(SecretModel.merged(existing, desired)).update();
+      log.info("updated Secret {} from import {}", where, ssi.getMetadata().getName());
+    }
   }
 
   private record Read(Map<String, byte[]> values, Map<String, String> versions) {}
