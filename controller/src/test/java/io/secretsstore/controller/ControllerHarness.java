@@ -25,10 +25,10 @@ final class ControllerHarness implements AutoCloseable {
                 "logging.level.io.fabric8.mockwebserver=WARN",
                 "secrets-store.operator.leader-election.lease-namespace=default"));
     all.addAll(List.of(properties));
+    // As command-line arguments: they win over application.yaml (default properties do not).
     context =
         new SpringApplicationBuilder(ControllerApplication.class)
-            .properties(all.toArray(String[]::new))
-            .run();
+            .run(all.stream().map(p -> "--" + p).toArray(String[]::new));
   }
 
   <T> T bean(Class<T> type) {

@@ -117,10 +117,10 @@ final class DriverHarness implements AutoCloseable {
                 "logging.level.io.fabric8.mockwebserver=WARN",
                 "server.port=0"));
     properties.addAll(extraDriverProperties);
+    // As command-line arguments: they win over application.yaml (default properties do not).
     driver =
         new SpringApplicationBuilder(DriverApplication.class)
-            .properties(properties.toArray(String[]::new))
-            .run();
+            .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
     kubelet = new Kubelet(csiSocket, podsDir);
   }
 

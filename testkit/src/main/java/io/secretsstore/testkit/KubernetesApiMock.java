@@ -52,6 +52,10 @@ public final class KubernetesApiMock implements AutoCloseable {
             if ("POST".equals(request.getMethod()) && path.startsWith(TOKEN_REVIEWS)) {
               return tokenReview(request);
             }
+            if ("POST".equals(request.getMethod())
+                && path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+              return selfSubjectRulesReview(request);
+            }
             java.util.regex.Matcher tokenRequest = TOKEN_REQUEST.matcher(path);
             if ("POST".equals(request.getMethod()) && tokenRequest.matches()) {
               return tokenRequest(request, tokenRequest.group(1), tokenRequest.group(2));
@@ -179,6 +183,34 @@ public final class KubernetesApiMock implements AutoCloseable {
       }
     } else if ("DELETE".equals(request.getMethod()) && matcher.group(3) != null) {
       serviceAccounts.remove(namespace + "/" + matcher.group(3));
+    }
+  }
+
+  /** The mock enforces no RBAC; it says so to clients that ask (e.g. leader election's check). */
+  private MockResponse selfSubjectRulesReview(RecordedRequest request) {
+    try {
+      JsonNode body = JSON.readTree(request.getUtf8Body());
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("apiVersion", "authorization.k8s.io/v1");
+      answer.put("kind", "SelfSubjectRulesReview");
+      answer.put("spec", JSON.convertValue(body.path("spec"), Map.class));
+      answer.put(
+          "status",
+          Map.of(
+              "resourceRules",
+              List.of(
+                  Map.of(
+                      "verbs", List.of("*"), "apiGroups", List.of("*"), "resources", List.of("*"))),
+              "nonResourceRules",
+              List.of(),
+              "incomplete",
+              false));
+      return new MockResponse()
+          .setResponseCode(201)
+          .setHeader("Content-Type", "application/json")
+          .setBody(JSON.writeValueAsString(answer));
+    } catch (Exception e) {
+      return status(400, "BadRequest", "malformed SelfSubjectRulesReview");
     }
   }
 

@@ -2,6 +2,7 @@ package io.secretsstore.controller.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -31,8 +32,14 @@ public class OperatorAutoConfiguration {
   }
 
   @Bean
+  ShutdownFlag operatorShutdownFlag() {
+    return new ShutdownFlag();
+  }
+
+  @Bean
   @ConditionalOnMissingBean
-  Operator operator(KubernetesClient kubernetes, OperatorProperties properties) {
+  Operator operator(
+      KubernetesClient kubernetes, OperatorProperties properties, ShutdownFlag shutdown) {
     return new Operator(
         overrider -> {
           overrider
@@ -53,7 +60,13 @@ public class OperatorAutoConfiguration {
                     .withIdentity(identity(election.identity()))
                     .withLeaseDuration(election.leaseDuration())
                     .withRenewDeadline(election.renewDeadline())
-                    .withRetryPeriod(election.retryPeriod());
+                    .withRetryPeriod(election.retryPeriod())
+                    // JOSDK would System.exit on every loss of leadership, including the one
+                    // during a normal shutdown (inside the JVM's shutdown hook, which hangs).
+                    // Ours exits only when leadership is lost while running.
+                    .withExitOnStopLeading(false)
+                    .withLeaderCallbacks(
+                        new LeaderCallbacks(() -> {}, shutdown::leadershipLost, leader -> {}));
             if (!election.leaseNamespace().isBlank()) {
               builder.withLeaseNamespace(election.leaseNamespace());
             }
@@ -64,8 +77,9 @@ public class OperatorAutoConfiguration {
 
   @Bean
   OperatorLifecycle operatorLifecycle(
-      Operator operator, ObjectProvider<Reconciler<?>> reconcilers) {
-    return new OperatorLifecycle(operator, () -> List.copyOf(reconcilers.orderedStream().toList()));
+      Operator operator, ObjectProvider<Reconciler<?>> reconcilers, ShutdownFlag shutdown) {
+    return new OperatorLifecycle(
+        operator, () -> List.copyOf(reconcilers.orderedStream().toList()), shutdown);
   }
 
   @Bean

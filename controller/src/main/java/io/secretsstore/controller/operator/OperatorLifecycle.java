@@ -18,11 +18,14 @@ public final class OperatorLifecycle implements SmartLifecycle {
 
   private final Operator operator;
   private final Supplier<List<Reconciler<?>>> reconcilers;
+  private final ShutdownFlag shutdown;
   private volatile boolean running;
 
-  OperatorLifecycle(Operator operator, Supplier<List<Reconciler<?>>> reconcilers) {
+  OperatorLifecycle(
+      Operator operator, Supplier<List<Reconciler<?>>> reconcilers, ShutdownFlag shutdown) {
     this.operator = operator;
     this.reconcilers = reconcilers;
+    this.shutdown = shutdown;
   }
 
   @Override
@@ -39,6 +42,7 @@ public final class OperatorLifecycle implements SmartLifecycle {
   @Override
   public synchronized void stop() {
     if (running) {
+      shutdown.stopping();
       operator.stop();
       running = false;
     }
