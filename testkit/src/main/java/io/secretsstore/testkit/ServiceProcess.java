@@ -45,6 +45,8 @@ public final class ServiceProcess implements AutoCloseable {
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     ServiceProcess service = new ServiceProcess(process, log);
+    // A test JVM that ends without close() (a failed setup, a killed build) takes it along.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
     Instant deadline = Instant.now().plus(timeout);
     while (!ready.getAsBoolean()) {
       if (!process.isAlive()) {
