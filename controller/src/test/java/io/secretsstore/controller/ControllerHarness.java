@@ -23,7 +23,8 @@ final class ControllerHarness implements AutoCloseable {
             List.of(
                 "server.port=0",
                 "logging.level.io.fabric8.mockwebserver=WARN",
-                "secrets-store.operator.leader-election.lease-namespace=default"));
+                "secrets-store.operator.leader-election.lease-namespace=default",
+                "secrets-store.controller.webhook-certificates.service-namespace=d8-secrets-store"));
     all.addAll(List.of(properties));
     // As command-line arguments: they win over application.yaml (default properties do not).
     context =
