@@ -14,6 +14,11 @@ final class ControllerHarness implements AutoCloseable {
   private final ConfigurableApplicationContext context;
 
   ControllerHarness(KubernetesApiMock kubernetes, String... properties) {
+    this(kubernetes, null, properties);
+  }
+
+  /** With {@code clock} as the application's clock (null: the system clock). */
+  ControllerHarness(KubernetesApiMock kubernetes, java.time.Clock clock, String... properties) {
     System.setProperty("kubernetes.master", kubernetes.url());
     System.setProperty("kubernetes.auth.tryKubeConfig", "false");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
@@ -27,9 +32,21 @@ final class ControllerHarness implements AutoCloseable {
                 "secrets-store.controller.webhook-certificates.service-namespace=d8-secrets-store"));
     all.addAll(List.of(properties));
     // As command-line arguments: they win over application.yaml (default properties do not).
+    SpringApplicationBuilder builder = new SpringApplicationBuilder(ControllerApplication.class);
+    if (clock != null) {
+      builder.initializers(context -> context.getBeanFactory().registerSingleton("clock", clock));
+    }
+    // Later settings win (the same argument twice would bind as a comma-separated list).
+    java.util.Map<String, String> byKey = new java.util.LinkedHashMap<>();
+    for (String property : all) {
+      int equals = property.indexOf('=');
+      byKey.put(property.substring(0, equals), property.substring(equals + 1));
+    }
     context =
-        new SpringApplicationBuilder(ControllerApplication.class)
-            .run(all.stream().map(p -> "--" + p).toArray(String[]::new));
+        builder.run(
+            byKey.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new));
   }
 
   <T> T bean(Class<T> type) {

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -42,7 +44,7 @@ final class CertificateIssuer {
 
   static Issued certificateAuthority(String commonName, Instant now, Duration validity) {
     KeyPair keys = newKeyPair();
-    X500Name subject = new X500Name("CN=" + commonName);
+    X500Name subject = commonName(commonName);
     try {
       JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder =
@@ -81,7 +83,7 @@ final class CertificateIssuer {
                   serial(),
                   from(now),
                   Date.from(now.plus(validity)),
-                  new X500Name("CN=" + dnsNames.getFirst()),
+                  commonName(dnsNames.getFirst()),
                   keys.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
               .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
@@ -98,6 +100,11 @@ final class CertificateIssuer {
     } catch (GeneralSecurityException | java.io.IOException e) {
       throw new IllegalStateException("cannot issue the webhook serving certificate", e);
     }
+  }
+
+  /** Built, not parsed: a name is never read as a distinguished-name string. */
+  private static X500Name commonName(String name) {
+    return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, name).build();
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer)

@@ -37,7 +37,11 @@ import org.slf4j.LoggerFactory;
  * changed, and comes back before the next certificate is due (at the latest after an hour, and at
  * once when one of its Secrets is edited or deleted).
  */
-@ControllerConfiguration(name = WebhookCertificateReconciler.NAME)
+// Every change of the configuration counts, not only those that bump its generation: a chart
+// upgrade or a person may reset the caBundle.
+@ControllerConfiguration(
+    name = WebhookCertificateReconciler.NAME,
+    generationAwareEventProcessing = false)
 public final class WebhookCertificateReconciler
     implements Reconciler<MutatingWebhookConfiguration> {
 
