@@ -64,6 +64,12 @@ public final class InjectorEnv {
   /** Poll interval for watch-for-data, as a duration (default 120s). */
   public static final String VAULT_POLL_INTERVAL = "VAULT_POLL_INTERVAL";
 
+  /**
+   * Where the reason of a restart is written (default {@code /dev/termination-log}, which kubelet
+   * shows as the container's last state).
+   */
+  public static final String VAULT_TERMINATION_LOG = "VAULT_TERMINATION_LOG";
+
   /** Every control variable; the injector removes them all from the child's environment. */
   public static final Set<String> CONTROL_VARIABLES =
       Set.of(
@@ -82,6 +88,7 @@ public final class InjectorEnv {
           VAULT_TOKEN_PATH,
           VAULT_RESTART_MODE,
           VAULT_POLL_INTERVAL,
+          VAULT_TERMINATION_LOG,
           // Never pass a store token on, should the pod author have set one.
           "VAULT_TOKEN");
 
