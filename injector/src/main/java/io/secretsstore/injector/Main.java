@@ -186,7 +186,16 @@ public final class Main {
         source = Path.of(ProcessHandle.current().info().command().orElseThrow());
         name = "injector";
       } else {
-        source = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        // Started with java -jar: the class path is the (self-contained) jar.
+        String classPath = System.getProperty("java.class.path", "");
+        if (!classPath.endsWith(".jar") || classPath.contains(java.io.File.pathSeparator)) {
+          err.println(
+              "secrets-store-injector error: --self-copy needs the native executable or java -jar"
+                  + " injector.jar; running from "
+                  + classPath);
+          return FAILURE;
+        }
+        source = Path.of(classPath);
         name = "injector.jar";
       }
       Files.createDirectories(directory);
