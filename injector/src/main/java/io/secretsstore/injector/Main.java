@@ -180,6 +180,10 @@ public final class Main {
    */
   static int selfCopy(Path directory, PrintStream err) {
     try {
+      String bundleHome = System.getProperty("secrets-store.bundle.home");
+      if (bundleHome != null) {
+        return copyBundle(Path.of(bundleHome), directory, err);
+      }
       Path source;
       String name;
       if (isNativeImage()) {
@@ -213,6 +217,44 @@ public final class Main {
               + ": "
               + e.getMessage());
       return FAILURE;
+    }
+  }
+
+  /**
+   * The JVM bundle: the whole tree (runtime, glibc, jars, AOT cache) into {@code <dir>/<name of the
+   * bundle directory>}, through a temporary directory renamed at the end.
+   */
+  static int copyBundle(Path home, Path directory, PrintStream err) throws IOException {
+    Path target = directory.resolve(home.getFileName());
+    Path temporary = directory.resolve("." + home.getFileName() + ".tmp");
+    deleteTree(temporary);
+    try (var files = Files.walk(home)) {
+      for (Path source : (Iterable<Path>) files::iterator) {
+        Path copy = temporary.resolve(home.relativize(source).toString());
+        if (Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectories(copy);
+        } else {
+          Files.copy(
+              source,
+              copy,
+              StandardCopyOption.COPY_ATTRIBUTES,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
+      }
+    }
+    deleteTree(target);
+    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+    return 0;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var files = Files.walk(root)) {
+      for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
     }
   }
 
