@@ -262,6 +262,54 @@ class InjectorIT {
   }
 
   @Test
+  void aTokenTheApiServerRejectsFailsTheLoginAtOnce() throws Exception {
+    Path forged = work.resolve("forged-token");
+    Files.writeString(
+        forged,
+        kubernetes
+            .tokens()
+            .mintExpired(NS, ACCOUNT, List.of(ServiceAccountTokens.DEFAULT_AUDIENCE)));
+    long started = System.nanoTime();
+    var result = InjectorProcess.run(env("VAULT_TOKEN_PATH", forged.toString()), "env");
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.stderr()).contains("login to").contains("failed");
+    // Denied is not retried until the timeout.
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(8_000);
+    assertThat(result.stderr()).doesNotContain(Files.readString(forged));
+  }
+
+  @Test
+  void watchForDataKeepsTheApplicationWhileNothingChanges() throws Exception {
+    admin.putKv2("secret", prefix + "/steady", Map.of("token", "s-1"));
+    Path stdout = Files.createTempFile("steady", ".out");
+    Path stderr = Files.createTempFile("steady", ".err");
+    Process injector =
+        InjectorProcess.start(
+            env(
+                "TOKEN",
+                "secrets-store:" + path("steady") + "#token",
+                "VAULT_RESTART_MODE",
+                "watch-for-data",
+                "VAULT_POLL_INTERVAL",
+                "1s",
+                "VAULT_TERMINATION_LOG",
+                work.resolve("steady-termination-log").toString()),
+            List.of("/bin/sh", "-c", "echo started; exec sleep 60"),
+            stdout,
+            stderr);
+    awaitContains(stdout, "started");
+    int readsBefore = proxy.count("GET", "/v1/" + path("steady"));
+    // Several polls happen (1 s ± 30%), none restarts the application.
+    assertThat(injector.waitFor(4, TimeUnit.SECONDS)).as(Files.readString(stderr)).isFalse();
+    assertThat(proxy.count("GET", "/v1/" + path("steady")) - readsBefore).isGreaterThanOrEqualTo(2);
+    assertThat(work.resolve("steady-termination-log")).doesNotExist();
+    injector.destroy();
+    assertThat(injector.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    // SIGTERM reached the application (sleep), which died of it: 128 + 15.
+    assertThat(injector.exitValue()).isEqualTo(143);
+  }
+
+  @Test
   void aStoreWithAnotherCaIsRefused() throws Exception {
     TestCertificateAuthority other = new TestCertificateAuthority("other-ca");
     var listener =
