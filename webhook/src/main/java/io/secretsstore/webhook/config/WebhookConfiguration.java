@@ -1,0 +1,30 @@
+package io.secretsstore.webhook.config;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.secretsstore.webhook.envsource.KubernetesEnvSources;
+import io.secretsstore.webhook.mutation.PodMutator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+public class WebhookConfiguration {
+
+  @Bean(destroyMethod = "close")
+  KubernetesClient kubernetesClient(WebhookProperties properties) {
+    // Reads must end well inside the API server's admission timeout.
+    int millis = (int) properties.lookupTimeout().toMillis();
+    return new KubernetesClientBuilder()
+        .editOrNewConfig()
+        .withRequestTimeout(millis)
+        .withConnectionTimeout(millis)
+        .withRequestRetryBackoffLimit(0)
+        .endConfig()
+        .build();
+  }
+
+  @Bean
+  PodMutator podMutator(WebhookProperties properties, KubernetesClient kubernetes) {
+    return new PodMutator(properties, new KubernetesEnvSources(kubernetes));
+  }
+}
