@@ -1,5 +1,6 @@
 package io.secretsstore.webhook.config;
 
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.secretsstore.webhook.envsource.KubernetesEnvSources;
@@ -14,13 +15,11 @@ public class WebhookConfiguration {
   KubernetesClient kubernetesClient(WebhookProperties properties) {
     // Reads must end well inside the API server's admission timeout.
     int millis = (int) properties.lookupTimeout().toMillis();
-    return new KubernetesClientBuilder()
-        .editOrNewConfig()
-        .withRequestTimeout(millis)
-        .withConnectionTimeout(millis)
-        .withRequestRetryBackoffLimit(0)
-        .endConfig()
-        .build();
+    Config config = Config.autoConfigure(null);
+    config.setRequestTimeout(millis);
+    config.setConnectionTimeout(millis);
+    config.setRequestRetryBackoffLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @Bean
