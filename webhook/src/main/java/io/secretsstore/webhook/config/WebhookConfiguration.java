@@ -3,8 +3,12 @@ package io.secretsstore.webhook.config;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.webhook.envsource.KubernetesEnvSources;
 import io.secretsstore.webhook.mutation.PodMutator;
+import io.secretsstore.webhook.registry.PullSecretCredentials;
+import io.secretsstore.webhook.registry.RegistryImageCommands;
+import io.secretsstore.webhook.registry.RegistryProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -22,8 +26,16 @@ public class WebhookConfiguration {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
+  @Bean(destroyMethod = "close")
+  RegistryImageCommands registryImageCommands(
+      RegistryProperties registry, KubernetesClient kubernetes, MeterRegistry meters) {
+    PullSecretCredentials credentials = new PullSecretCredentials(kubernetes);
+    return new RegistryImageCommands(registry, () -> credentials, meters);
+  }
+
   @Bean
-  PodMutator podMutator(WebhookProperties properties, KubernetesClient kubernetes) {
-    return new PodMutator(properties, new KubernetesEnvSources(kubernetes));
+  PodMutator podMutator(
+      WebhookProperties properties, KubernetesClient kubernetes, RegistryImageCommands images) {
+    return new PodMutator(properties, new KubernetesEnvSources(kubernetes), images);
   }
 }

@@ -21,6 +21,7 @@ import io.secretsstore.model.names.InjectorEnv;
 import io.secretsstore.model.reference.ReferenceParser;
 import io.secretsstore.webhook.config.WebhookProperties;
 import io.secretsstore.webhook.envsource.EnvSources;
+import io.secretsstore.webhook.registry.ImageCommands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,10 +54,12 @@ public final class PodMutator {
 
   private final WebhookProperties properties;
   private final EnvSources sources;
+  private final ImageCommands images;
 
-  public PodMutator(WebhookProperties properties, EnvSources sources) {
+  public PodMutator(WebhookProperties properties, EnvSources sources, ImageCommands images) {
     this.properties = properties;
     this.sources = sources;
+    this.images = images;
   }
 
   public Result mutate(Pod original, String namespace) {
@@ -85,12 +88,13 @@ public final class PodMutator {
       List<Container> initContainers = nonNull(pod.getSpec().getInitContainers());
       List<Container> containers = nonNull(pod.getSpec().getContainers());
       List<Container> newInit = new ArrayList<>();
+      ImageCommands.PodContext context = context(pod, namespace);
       for (Container container : initContainers) {
-        newInit.add(maybeInject(container, settings, namespace, mutated));
+        newInit.add(maybeInject(container, settings, namespace, context, mutated));
       }
       List<Container> newContainers = new ArrayList<>();
       for (Container container : containers) {
-        newContainers.add(maybeInject(container, settings, namespace, mutated));
+        newContainers.add(maybeInject(container, settings, namespace, context, mutated));
       }
       if (mutated.isEmpty()) {
         return new Result.Unchanged("no container uses secrets-store references or env-from-path");
@@ -123,24 +127,70 @@ public final class PodMutator {
     }
   }
 
+  private static ImageCommands.PodContext context(Pod pod, String namespace) {
+    List<String> pullSecrets =
+        nonNull(pod.getSpec().getImagePullSecrets()).stream()
+            .map(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
+            .toList();
+    String account =
+        pod.getSpec().getServiceAccountName() == null
+                || pod.getSpec().getServiceAccountName().isEmpty()
+            ? "default"
+            : pod.getSpec().getServiceAccountName();
+    String architecture =
+        pod.getSpec().getNodeSelector() == null
+            ? null
+            : pod.getSpec().getNodeSelector().get("kubernetes.io/arch");
+    return new ImageCommands.PodContext(namespace, pullSecrets, account, architecture);
+  }
+
   private Container maybeInject(
-      Container container, InjectionSettings settings, String namespace, List<String> mutated)
+      Container container,
+      InjectionSettings settings,
+      String namespace,
+      ImageCommands.PodContext context,
+      List<String> mutated)
       throws NeedsCommandException, EnvSources.LookupException {
     if (settings.skipContainers().contains(container.getName())
         || !(usesReferences(container, namespace) || !settings.envFromPath().isEmpty())) {
       return container;
     }
-    if (container.getCommand() == null || container.getCommand().isEmpty()) {
-      throw new NeedsCommandException(
-          "container '"
-              + container.getName()
-              + "' has no command: set spec.containers[].command (and args) explicitly; the"
-              + " webhook runs the injector in front of it and cannot read the image's entrypoint");
+    List<String> original = new ArrayList<>();
+    if (container.getCommand() != null && !container.getCommand().isEmpty()) {
+      original.addAll(container.getCommand());
+      original.addAll(nonNull(container.getArgs()));
+    } else {
+      // Kubernetes' rule: the image's ENTRYPOINT, then the pod's args or else the image's CMD.
+      ImageCommands.ImageCommand image;
+      try {
+        image = images.lookup(container.getImage(), context);
+      } catch (ImageCommands.LookupException e) {
+        throw new NeedsCommandException(
+            "container '"
+                + container.getName()
+                + "' has no command and the entrypoint of image "
+                + container.getImage()
+                + " could not be read ("
+                + e.getMessage()
+                + "): set spec.containers[].command (and args) explicitly");
+      }
+      original.addAll(image.entrypoint());
+      original.addAll(
+          container.getArgs() != null && !container.getArgs().isEmpty()
+              ? container.getArgs()
+              : image.cmd());
+      if (original.isEmpty()) {
+        throw new NeedsCommandException(
+            "container '"
+                + container.getName()
+                + "': image "
+                + container.getImage()
+                + " has neither ENTRYPOINT nor CMD; set spec.containers[].command");
+      }
     }
     mutated.add(container.getName());
     List<String> command = new ArrayList<>(injectorCommand());
-    command.addAll(container.getCommand());
-    command.addAll(nonNull(container.getArgs()));
+    command.addAll(original);
     ContainerBuilder builder =
         new ContainerBuilder(container).withCommand(command).withArgs((List<String>) null);
     List<EnvVar> env = new ArrayList<>();

@@ -19,6 +19,7 @@ import io.fabric8.zjsonpatch.JsonPatch;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.webhook.config.WebhookProperties;
 import io.secretsstore.webhook.envsource.KubernetesEnvSources;
+import io.secretsstore.webhook.registry.ImageCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -92,7 +93,9 @@ class PodMutatorTest {
                         .encodeToString("secrets-store:secret/data/api#token".getBytes()))
                 .build())
         .create();
-    mutator = new PodMutator(properties(List.of()), new KubernetesEnvSources(api));
+    mutator =
+        new PodMutator(
+            properties(List.of()), new KubernetesEnvSources(api), ImageCommands.disabled());
   }
 
   @AfterAll
@@ -403,7 +406,9 @@ class PodMutatorTest {
   void onlyAllowedStoreAddressesAndContainersWithACommand() {
     PodMutator strict =
         new PodMutator(
-            properties(List.of("https://stronghold.internal:8200")), new KubernetesEnvSources(api));
+            properties(List.of("https://stronghold.internal:8200")),
+            new KubernetesEnvSources(api),
+            ImageCommands.disabled());
     PodMutator.Result elsewhere =
         strict.mutate(
             pod(
@@ -424,7 +429,10 @@ class PodMutatorTest {
     PodMutator.Result denied =
         mutator.mutate(pod(Map.of("secrets-store.deckhouse.io/role", "myapp"), noCommand), NS);
     assertThat(((PodMutator.Result.Denied) denied).message())
-        .contains("container 'app' has no command: set spec.containers[].command");
+        .contains(
+            "container 'app' has no command and the entrypoint of image registry.example.com/app:1")
+        .contains("registry lookups are turned off")
+        .contains("set spec.containers[].command (and args) explicitly");
   }
 
   @Test
