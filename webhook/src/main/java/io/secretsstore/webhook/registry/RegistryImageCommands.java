@@ -147,6 +147,9 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     String registry =
         properties.mirrors().getOrDefault(reference.getRegistry(), reference.getRegistry());
     boolean insecure = properties.insecureRegistries().contains(registry);
+    if (!insecure) {
+      checkTls(registry);
+    }
     FailoverHttpClient http = new FailoverHttpClient(insecure, false, event -> {});
     try {
       Optional<Credential> credential = credentials.get().forRegistry(reference.getRegistry(), pod);
@@ -185,6 +188,42 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     }
   }
 
+  /**
+   * A TLS handshake before jib's client, whose retries would turn an untrusted certificate into a
+   * timeout: the user learns what is wrong.
+   */
+  private void checkTls(String registry) throws LookupException {
+    int colon = registry.lastIndexOf(':');
+    String host = colon > 0 ? registry.substring(0, colon) : registry;
+    int port = colon > 0 ? Integer.parseInt(registry.substring(colon + 1)) : 443;
+    if (registry.equals("docker.io")) {
+      host = "registry-1.docker.io";
+    }
+    int timeout = (int) Math.min(properties.timeout().toMillis(), 3_000);
+    try (java.net.Socket plain = new java.net.Socket()) {
+      plain.connect(new java.net.InetSocketAddress(host, port), timeout);
+      plain.setSoTimeout(timeout);
+      try (javax.net.ssl.SSLSocket socket =
+          (javax.net.ssl.SSLSocket)
+              javax.net.ssl.SSLContext.getDefault()
+                  .getSocketFactory()
+                  .createSocket(plain, host, port, false)) {
+        javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+      }
+    } catch (javax.net.ssl.SSLException e) {
+      throw new LookupException(
+          "TLS with the registry "
+              + registry
+              + " failed: its certificate is not trusted (or not for that name); add its CA, or"
+              + " list it under registry.insecure-registries");
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      // Not a TLS problem: jib's client reports connection failures itself.
+    }
+  }
+
   private static List<String> strings(JsonNode array) {
     List<String> values = new ArrayList<>();
     array.forEach(value -> values.add(value.asText()));
@@ -204,9 +243,14 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
         || (cause != null && cause.getCause() instanceof javax.net.ssl.SSLException)) {
       return "TLS with the registry " + registry + " failed (certificate not trusted?)";
     }
-    String message = cause == null ? "unknown error" : cause.getMessage();
-    if (message != null && message.contains("MANIFEST_UNKNOWN")
-        || message != null && message.contains("404")) {
+    String message =
+        cause == null || cause.getMessage() == null
+            ? ""
+            : cause.getMessage().toLowerCase(java.util.Locale.ROOT);
+    if (message.contains("manifest unknown")
+        || message.contains("manifest_unknown")
+        || message.contains("not found")
+        || message.contains("404")) {
       return "image " + reference + " was not found in the registry";
     }
     return "the registry "
