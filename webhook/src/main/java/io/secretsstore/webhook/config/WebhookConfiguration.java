@@ -9,6 +9,7 @@ import io.secretsstore.webhook.mutation.PodMutator;
 import io.secretsstore.webhook.registry.PullSecretCredentials;
 import io.secretsstore.webhook.registry.RegistryImageCommands;
 import io.secretsstore.webhook.registry.RegistryProperties;
+import io.secretsstore.webhook.registry.RegistryTrust;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -28,7 +29,9 @@ public class WebhookConfiguration {
 
   @Bean(destroyMethod = "close")
   RegistryImageCommands registryImageCommands(
-      RegistryProperties registry, KubernetesClient kubernetes, MeterRegistry meters) {
+      RegistryProperties registry, KubernetesClient kubernetes, MeterRegistry meters)
+      throws Exception {
+    RegistryTrust.install(registry.caFile());
     PullSecretCredentials credentials = new PullSecretCredentials(kubernetes);
     return new RegistryImageCommands(registry, () -> credentials, meters);
   }

@@ -152,7 +152,11 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     }
     FailoverHttpClient http = new FailoverHttpClient(insecure, false, event -> {});
     try {
-      Optional<Credential> credential = credentials.get().forRegistry(reference.getRegistry(), pod);
+      // A mirror is asked with its own credentials first, like container runtimes do.
+      Optional<Credential> credential = credentials.get().forRegistry(registry, pod);
+      if (credential.isEmpty() && !registry.equals(reference.getRegistry())) {
+        credential = credentials.get().forRegistry(reference.getRegistry(), pod);
+      }
       RegistryClient.Factory factory =
           RegistryClient.factory(EventHandlers.NONE, registry, reference.getRepository(), http)
               .setUserAgent("secrets-store-webhook");

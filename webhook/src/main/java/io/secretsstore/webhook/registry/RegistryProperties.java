@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param insecureRegistries registries reached without TLS verification (or plain HTTP)
  * @param mirrors registry host to the mirror host to ask instead, e.g. docker.io: mirror.local
  * @param defaultArchitecture the platform picked from an image index when the pod does not say
+ * @param caFile PEM bundle of extra CAs trusted for registries (besides the system's)
  */
 @ConfigurationProperties("secrets-store.webhook.registry")
 public record RegistryProperties(
@@ -25,7 +26,8 @@ public record RegistryProperties(
     @DefaultValue("false") boolean cacheMutableTags,
     @DefaultValue List<String> insecureRegistries,
     @DefaultValue Map<String, String> mirrors,
-    @DefaultValue("amd64") String defaultArchitecture) {
+    @DefaultValue("amd64") String defaultArchitecture,
+    @DefaultValue("") String caFile) {
 
   public RegistryProperties {
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofSeconds(25)) > 0) {

@@ -132,7 +132,7 @@ class RegistryLookupIT {
   static RegistryImageCommands lookups(Duration timeout, boolean cacheLatest) {
     RegistryProperties properties =
         new RegistryProperties(
-            timeout, 100, Duration.ofMinutes(10), cacheLatest, List.of(), Map.of(), "amd64");
+            timeout, 100, Duration.ofMinutes(10), cacheLatest, List.of(), Map.of(), "amd64", "");
     PullSecretCredentials credentials = new PullSecretCredentials(api);
     return new RegistryImageCommands(properties, () -> credentials, meters);
   }
@@ -212,6 +212,28 @@ class RegistryLookupIT {
         assertThat(hung.getMessage()).contains("did not answer within 2000 ms");
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
       }
+    }
+  }
+
+  @Test
+  void aMirrorIsAskedInsteadOfTheRegistryTheImageNames() throws Exception {
+    RegistryProperties properties =
+        new RegistryProperties(
+            Duration.ofSeconds(10),
+            100,
+            Duration.ofMinutes(10),
+            false,
+            List.of(),
+            Map.of("registry.example.com", registry.host()),
+            "amd64",
+            "");
+    PullSecretCredentials credentials = new PullSecretCredentials(api);
+    try (RegistryImageCommands lookups =
+        new RegistryImageCommands(properties, () -> credentials, meters)) {
+      var command =
+          lookups.lookup(
+              "registry.example.com/team/app:1.0", pod(List.of("registry-creds"), "default", null));
+      assertThat(command.entrypoint()).containsExactly("/app/server");
     }
   }
 
