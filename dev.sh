@@ -4,7 +4,7 @@
 #   ./dev.sh run     build everything (later: start the local sandbox)
 #   ./dev.sh test    the whole test suite: unit + integration tests against a real OpenBao
 #   ./dev.sh crds    regenerate helm/crds from the Java model
-#   ./dev.sh bench provider|driver|injector   benchmarks (print ratios against an in-run baseline)
+#   ./dev.sh bench provider|driver|injector|webhook   benchmarks (print ratios against an in-run baseline)
 #   ./dev.sh fmt     apply the code format
 #   ./dev.sh mvn ... any Maven command with the right JDK
 set -euo pipefail
@@ -40,7 +40,8 @@ case "${1:-}" in
       # The driver's benchmark runs the real provider from its jar, so both are built.
       driver) class=DriverPublishBenchmark; module=csi-provider,csi-driver ;;
       injector) class=InjectorStartBenchmark; module=injector ;;
-      *) echo "unknown benchmark '$what' (known: provider, driver, injector)" >&2; exit 1 ;;
+      webhook) class=AdmissionBenchmark; module=webhook ;;
+      *) echo "unknown benchmark '$what' (known: provider, driver, injector, webhook)" >&2; exit 1 ;;
     esac
     OPENBAO_BIN="$(tools/openbao/build.sh)"
     export OPENBAO_BIN

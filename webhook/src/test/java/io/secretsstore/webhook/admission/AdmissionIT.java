@@ -83,7 +83,7 @@ class AdmissionIT {
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
-  static String review(String object, boolean dryRun) {
+  public static String review(String object, boolean dryRun) {
     return """
         {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{
           "uid":"705ab4f5-6393-11e8-b7cc-42010a800002",
