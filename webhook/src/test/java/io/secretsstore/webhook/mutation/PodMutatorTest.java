@@ -252,16 +252,39 @@ class PodMutatorTest {
             .endSecretRef()
             .endEnvFrom()
             .build();
+    Container fromConfigMapKey =
+        new ContainerBuilder(app("cm-key"))
+            .addNewEnv()
+            .withName("DB_PASSWORD")
+            .withNewValueFrom()
+            .withNewConfigMapKeyRef()
+            .withName("with-refs")
+            .withKey("DB_PASSWORD")
+            .endConfigMapKeyRef()
+            .endValueFrom()
+            .endEnv()
+            .build();
+    Container fromSecret =
+        new ContainerBuilder(app("secret-all"))
+            .addNewEnvFrom()
+            .withNewSecretRef()
+            .withName("secret-refs")
+            .endSecretRef()
+            .endEnvFrom()
+            .build();
     PodMutator.Result result =
         mutator.mutate(
             pod(
                 Map.of("secrets-store.deckhouse.io/role", "myapp"),
                 fromConfigMap,
                 fromSecretKey,
-                plain),
+                plain,
+                fromConfigMapKey,
+                fromSecret),
             NS);
     assertThat(result).isInstanceOf(PodMutator.Result.Mutated.class);
-    assertThat(((PodMutator.Result.Mutated) result).containers()).containsExactly("cm", "secret");
+    assertThat(((PodMutator.Result.Mutated) result).containers())
+        .containsExactly("cm", "secret", "cm-key", "secret-all");
   }
 
   @Test
