@@ -120,7 +120,7 @@ public final class PodMutator {
                 .anyMatch(c -> INIT_CONTAINER.equals(c.getName())));
   }
 
-  /** A container without {@code command} whose image entrypoint we do not know. */
+  /** The pod cannot be mutated as it is (no command to wrap, a malformed reference). */
   static final class NeedsCommandException extends Exception {
     NeedsCommandException(String message) {
       super(message);
@@ -219,40 +219,81 @@ public final class PodMutator {
   }
 
   /** Whether any env value of the container is a reference (directly or from ConfigMap/Secret). */
+  /**
+   * Whether any env value of the container is a reference (directly or from ConfigMap/Secret).
+   * Malformed references are refused here, where the pod author sees the message, instead of in the
+   * container's log at start.
+   */
   private boolean usesReferences(Container container, String namespace)
-      throws EnvSources.LookupException {
+      throws EnvSources.LookupException, NeedsCommandException {
+    boolean found = false;
     for (EnvVar variable : nonNull(container.getEnv())) {
-      if (variable.getValue() != null && ReferenceParser.looksLikeReference(variable.getValue())) {
-        return true;
-      }
+      found |= check(container, variable.getName(), "", variable.getValue());
       EnvVarSource from = variable.getValueFrom();
       if (from != null && from.getConfigMapKeyRef() != null) {
-        Optional<Map<String, String>> data =
-            sources.configMap(namespace, from.getConfigMapKeyRef().getName());
-        if (data.map(d -> isReference(d.get(from.getConfigMapKeyRef().getKey()))).orElse(false)) {
-          return true;
+        String name = from.getConfigMapKeyRef().getName();
+        Optional<Map<String, String>> data = sources.configMap(namespace, name);
+        if (data.isPresent()) {
+          found |=
+              check(
+                  container,
+                  variable.getName(),
+                  " (ConfigMap '" + name + "')",
+                  data.get().get(from.getConfigMapKeyRef().getKey()));
         }
       }
       if (from != null && from.getSecretKeyRef() != null) {
-        Optional<Map<String, String>> data =
-            sources.secret(namespace, from.getSecretKeyRef().getName());
-        if (data.map(d -> isReference(d.get(from.getSecretKeyRef().getKey()))).orElse(false)) {
-          return true;
+        String name = from.getSecretKeyRef().getName();
+        Optional<Map<String, String>> data = sources.secret(namespace, name);
+        if (data.isPresent()) {
+          found |=
+              check(
+                  container,
+                  variable.getName(),
+                  " (Secret '" + name + "')",
+                  data.get().get(from.getSecretKeyRef().getKey()));
         }
       }
     }
     for (EnvFromSource from : nonNull(container.getEnvFrom())) {
       Optional<Map<String, String>> data = Optional.empty();
+      String where = "";
       if (from.getConfigMapRef() != null) {
         data = sources.configMap(namespace, from.getConfigMapRef().getName());
+        where = " (ConfigMap '" + from.getConfigMapRef().getName() + "')";
       } else if (from.getSecretRef() != null) {
         data = sources.secret(namespace, from.getSecretRef().getName());
+        where = " (Secret '" + from.getSecretRef().getName() + "')";
       }
-      if (data.map(d -> d.values().stream().anyMatch(PodMutator::isReference)).orElse(false)) {
-        return true;
+      if (data.isPresent()) {
+        String prefix = from.getPrefix() == null ? "" : from.getPrefix();
+        for (var entry : new java.util.TreeMap<>(data.get()).entrySet()) {
+          found |= check(container, prefix + entry.getKey(), where, entry.getValue());
+        }
       }
     }
-    return false;
+    return found;
+  }
+
+  /** True for a well-formed reference; a malformed one denies the pod. */
+  private static boolean check(Container container, String variable, String where, String value)
+      throws NeedsCommandException {
+    if (!isReference(value)) {
+      return false;
+    }
+    try {
+      ReferenceParser.parse(value);
+      return true;
+    } catch (io.secretsstore.model.reference.ReferenceSyntaxException e) {
+      throw new NeedsCommandException(
+          "container '"
+              + container.getName()
+              + "', variable "
+              + variable
+              + where
+              + ": malformed secrets-store reference: "
+              + e.getMessage());
+    }
   }
 
   private static boolean isReference(String value) {

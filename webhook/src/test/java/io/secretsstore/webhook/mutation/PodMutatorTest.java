@@ -459,6 +459,45 @@ class PodMutatorTest {
   }
 
   @Test
+  void malformedReferencesAreDeniedAtAdmissionNamingContainerVariableAndSource() {
+    api.configMaps()
+        .inNamespace(NS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("broken-refs")
+                .endMetadata()
+                .addToData("TOKEN", "secrets-store:secret/data/api")
+                .build())
+        .create();
+    PodMutator.Result direct =
+        mutator.mutate(
+            pod(
+                Map.of("secrets-store.deckhouse.io/role", "myapp"),
+                app("app", new EnvVar("DB", "secrets-store:secret/data/db#pw#0", null))),
+            NS);
+    assertThat(((PodMutator.Result.Denied) direct).message())
+        .isEqualTo(
+            "container 'app', variable DB: malformed secrets-store reference: the version '0' must"
+                + " be a positive whole number without leading zeros (at position 32)");
+    Container fromMap =
+        new ContainerBuilder(app("api"))
+            .addNewEnvFrom()
+            .withPrefix("APP_")
+            .withNewConfigMapRef()
+            .withName("broken-refs")
+            .endConfigMapRef()
+            .endEnvFrom()
+            .build();
+    PodMutator.Result viaConfigMap =
+        mutator.mutate(pod(Map.of("secrets-store.deckhouse.io/role", "myapp"), fromMap), NS);
+    assertThat(((PodMutator.Result.Denied) viaConfigMap).message())
+        .startsWith(
+            "container 'api', variable APP_TOKEN (ConfigMap 'broken-refs'): malformed"
+                + " secrets-store reference: missing '#<key>'");
+  }
+
+  @Test
   void theWebhookAppliedToItsOwnOutputChangesNothingAndGenerateNamePodsWork() throws Exception {
     Pod pod =
         new PodBuilder(
