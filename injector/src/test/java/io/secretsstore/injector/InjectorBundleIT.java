@@ -39,6 +39,13 @@ class InjectorBundleIT {
   @BeforeAll
   static void build() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "chroot needs root");
+    // .ci/run installs both; on a developer machine without them the test says what is missing.
+    assumeTrue(
+        run(List.of("sh", "-c", "command -v patchelf")).exit() == 0,
+        "patchelf is needed to build the bundle (apt-get install patchelf)");
+    assumeTrue(
+        run(List.of("sh", "-c", "ldd /bin/busybox 2>&1 | grep -q 'not a dynamic'")).exit() == 0,
+        "a static /bin/busybox is needed for the chroot (apt-get install busybox-static)");
     root = Path.of("target", "bundle-root").toAbsolutePath();
     run(List.of("rm", "-rf", root.toString()));
     Path script = Path.of("src", "bundle", "build-bundle.sh").toAbsolutePath();
