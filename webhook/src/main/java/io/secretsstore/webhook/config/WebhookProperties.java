@@ -17,6 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tokenLifetime its lifetime (kubelet refreshes it)
  * @param allowedAddresses store addresses pods may name in {@code addr}; empty allows any
  * @param lookupTimeout how long reading ConfigMaps and Secrets named by envFrom may take
+ * @param delivery {@code copy}: an init container copies the injector bundle into an in-memory
+ *     volume (works everywhere, costs the bundle's size in every pod's memory); {@code
+ *     image-volume}: the injector image is mounted read-only as an image volume (Kubernetes 1.33+
+ *     with image volumes enabled; nothing is copied)
  */
 @ConfigurationProperties("secrets-store.webhook")
 public record WebhookProperties(
@@ -27,7 +31,8 @@ public record WebhookProperties(
     @DefaultValue("10m") Duration tokenLifetime,
     @DefaultValue List<String> allowedAddresses,
     @DefaultValue("2s") Duration lookupTimeout,
-    @DefaultValue Connection connection) {
+    @DefaultValue Connection connection,
+    @DefaultValue("copy") String delivery) {
 
   /** The module's connection settings (ModuleConfig {@code connection.*}). */
   public record Connection(
@@ -44,6 +49,10 @@ public record WebhookProperties(
     if (tokenLifetime.compareTo(Duration.ofMinutes(10)) < 0) {
       throw new IllegalArgumentException(
           "secrets-store.webhook.token-lifetime must be at least 10m (kubelet's minimum)");
+    }
+    if (!List.of("copy", "image-volume").contains(delivery)) {
+      throw new IllegalArgumentException(
+          "secrets-store.webhook.delivery must be copy or image-volume: " + delivery);
     }
     if (!List.of("Always", "IfNotPresent", "Never").contains(injectorPullPolicy)) {
       throw new IllegalArgumentException(

@@ -99,7 +99,9 @@ public final class PodMutator {
       if (mutated.isEmpty()) {
         return new Result.Unchanged("no container uses secrets-store references or env-from-path");
       }
-      newInit.addFirst(copyContainer(settings));
+      if (!imageVolume()) {
+        newInit.addFirst(copyContainer(settings));
+      }
       pod.getSpec().setInitContainers(newInit);
       pod.getSpec().setContainers(newContainers);
     } catch (NeedsCommandException e) {
@@ -202,7 +204,12 @@ public final class PodMutator {
     env.addAll(contract(settings));
     builder.withEnv(env);
     List<VolumeMount> mounts = new ArrayList<>(nonNull(container.getVolumeMounts()));
-    mounts.add(mount(VOLUME, properties.mountPath(), true));
+    VolumeMount injector = mount(VOLUME, properties.mountPath(), true);
+    if (imageVolume()) {
+      // The image holds the bundle at <mount path>/injector, the path its java was built for.
+      injector.setSubPath(properties.mountPath().substring(1));
+    }
+    mounts.add(injector);
     if (settings.serviceAccountTokenPath().isEmpty()) {
       mounts.add(mount(TOKEN_VOLUME, TOKEN_DIR, true));
     }
@@ -393,14 +400,22 @@ public final class PodMutator {
 
   private List<Volume> volumes(InjectionSettings settings) {
     List<Volume> volumes = new ArrayList<>();
-    volumes.add(
-        new VolumeBuilder()
-            .withName(VOLUME)
-            .withNewEmptyDir()
-            .withMedium("Memory")
-            .withSizeLimit(new Quantity("128Mi"))
-            .endEmptyDir()
-            .build());
+    if (imageVolume()) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName(VOLUME)
+              .withNewImage(settings.pullPolicy(), properties.injectorImage())
+              .build());
+    } else {
+      volumes.add(
+          new VolumeBuilder()
+              .withName(VOLUME)
+              .withNewEmptyDir()
+              .withMedium("Memory")
+              .withSizeLimit(new Quantity("128Mi"))
+              .endEmptyDir()
+              .build());
+    }
     if (settings.serviceAccountTokenPath().isEmpty()) {
       volumes.add(
           new VolumeBuilder()
@@ -430,6 +445,10 @@ public final class PodMutator {
               .build());
     }
     return volumes;
+  }
+
+  private boolean imageVolume() {
+    return properties.delivery().equals("image-volume");
   }
 
   private static VolumeMount mount(String name, String path, boolean readOnly) {

@@ -44,6 +44,10 @@ class PodMutatorTest {
   static final ObjectMapper JSON = Serialization.jsonMapper();
 
   static WebhookProperties properties(List<String> allowed) {
+    return properties(allowed, "copy");
+  }
+
+  static WebhookProperties properties(List<String> allowed, String delivery) {
     return new WebhookProperties(
         "registry.example.com/injector:1.0",
         "IfNotPresent",
@@ -53,7 +57,8 @@ class PodMutatorTest {
         allowed,
         Duration.ofSeconds(2),
         new WebhookProperties.Connection(
-            "https://stronghold.internal:8200", "kubernetes", "", "MODULE-CA"));
+            "https://stronghold.internal:8200", "kubernetes", "", "MODULE-CA"),
+        delivery);
   }
 
   @BeforeAll
@@ -456,6 +461,40 @@ class PodMutatorTest {
             "container 'app' has no command and the entrypoint of image registry.example.com/app:1")
         .contains("registry lookups are turned off")
         .contains("set spec.containers[].command (and args) explicitly");
+  }
+
+  @Test
+  void withImageVolumesNothingIsCopiedTheInjectorImageIsMounted() throws Exception {
+    PodMutator volumes =
+        new PodMutator(
+            properties(List.of(), "image-volume"),
+            new KubernetesEnvSources(api),
+            ImageCommands.disabled());
+    Pod pod =
+        pod(
+            Map.of("secrets-store.deckhouse.io/role", "myapp"),
+            app("app", new EnvVar("X", "secrets-store:secret/data/x#y", null)));
+    PodMutator.Result result = volumes.mutate(pod, NS);
+    Pod mutated = ((PodMutator.Result.Mutated) result).pod();
+    assertThat(mutated.getSpec().getInitContainers()).isNullOrEmpty();
+    Volume injector =
+        mutated.getSpec().getVolumes().stream()
+            .filter(v -> v.getName().equals("secrets-store-injector"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(injector.getImage().getReference()).isEqualTo("registry.example.com/injector:1.0");
+    assertThat(injector.getImage().getPullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(injector.getEmptyDir()).isNull();
+    assertThat(mutated.getSpec().getContainers().getFirst().getVolumeMounts())
+        .filteredOn(m -> m.getName().equals("secrets-store-injector"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/secrets-store");
+              assertThat(m.getSubPath()).isEqualTo("secrets-store");
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(volumes.mutate(mutated, NS)).isInstanceOf(PodMutator.Result.Unchanged.class);
   }
 
   @Test
