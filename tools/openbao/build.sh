@@ -33,14 +33,23 @@ if [ -x "$target" ]; then
   exit 0
 fi
 
+# Builds running side by side (several checkouts, parallel CI steps) wait for one another.
+mkdir -p "$(dirname "$target")"
+exec 9> "$(dirname "$target").lock"
+flock 9
+if [ -x "$target" ]; then
+  echo "$target"
+  exit 0
+fi
+
 echo "Building the OpenBao test server (first time only, several minutes) -> $target" >&2
 mkdir -p "$(dirname "$target")"
 start=$(date +%s)
 (
   cd "$here"
   # go.sum pins every module hash; -mod=readonly refuses to change go.mod/go.sum.
-  GOFLAGS=-mod=readonly go build -trimpath -ldflags='-s -w' -o "$target.tmp" .
+  GOFLAGS=-mod=readonly go build -trimpath -ldflags='-s -w' -o "$target.tmp.$$" .
 )
-mv "$target.tmp" "$target"
+mv "$target.tmp.$$" "$target"
 echo "Built OpenBao in $(( $(date +%s) - start ))s" >&2
 echo "$target"

@@ -31,12 +31,21 @@ if [ -x "$target" ]; then
   exit 0
 fi
 
+# Builds running side by side (several checkouts, parallel CI steps) wait for one another.
+mkdir -p "$(dirname "$target")"
+exec 9> "$(dirname "$target").lock"
+flock 9
+if [ -x "$target" ]; then
+  echo "$target"
+  exit 0
+fi
+
 echo "Building the registry (first time only) -> $target" >&2
 mkdir -p "$(dirname "$target")"
 (
   cd "$here"
-  GOFLAGS=-mod=readonly go build -trimpath -ldflags='-s -w' -o "$target.tmp" \
+  GOFLAGS=-mod=readonly go build -trimpath -ldflags='-s -w' -o "$target.tmp.$$" \
     github.com/distribution/distribution/v3/cmd/registry
 )
-mv "$target.tmp" "$target"
+mv "$target.tmp.$$" "$target"
 echo "$target"

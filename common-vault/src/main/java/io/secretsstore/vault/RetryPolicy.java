@@ -20,6 +20,12 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
   public static final RetryPolicy DEFAULT =
       new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(2));
 
+  /**
+   * The longest {@code Retry-After} (429/503) that is waited out; a store that asks for longer
+   * fails the request at once (the caller's own schedule retries later).
+   */
+  public static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(5);
+
   /** A single attempt. */
   public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO);
 

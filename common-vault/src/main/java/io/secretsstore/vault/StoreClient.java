@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.vault.authentication.KubernetesAuthentication;
 import org.springframework.vault.authentication.KubernetesAuthenticationOptions;
@@ -46,7 +47,7 @@ import org.springframework.web.client.RestClient;
  * the HTTP status, never a token or a value. Connection errors, timeouts, 429 and 5xx are retried
  * according to the connection's {@link RetryPolicy}.
  */
-public final class StoreClient {
+public final class StoreClient implements AutoCloseable {
 
   /** Paths we accept: no leading slash, no empty, "." or ".." segments, no query/template chars. */
   private static final Pattern SAFE_PATH =
@@ -55,17 +56,50 @@ public final class StoreClient {
   private final StoreConnection connection;
   private final RestClient rest;
   private final StoreMetrics metrics;
+  private final StorePacing pacing;
+  private final HttpClient http;
+  private volatile boolean closed;
 
-  private StoreClient(StoreConnection connection, RestClient rest, StoreMetrics metrics) {
+  private StoreClient(
+      StoreConnection connection,
+      RestClient rest,
+      StoreMetrics metrics,
+      StorePacing pacing,
+      HttpClient http) {
     this.connection = connection;
     this.rest = rest;
     this.metrics = metrics;
+    this.pacing = pacing;
+    this.http = http;
+  }
+
+  /**
+   * Releases the HTTP client (its connection pool and selector thread); requests in flight finish.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    http.shutdown();
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   /** Creates a client with its own HTTP client for {@code connection}. */
   public static StoreClient create(StoreConnection connection, StoreMetrics metrics) {
+    return create(connection, metrics, StorePacing.UNLIMITED);
+  }
+
+  /**
+   * Creates a client with its own HTTP client for {@code connection}, whose attempts take permits
+   * of {@code pacing} (shared by every client of a process).
+   */
+  public static StoreClient create(
+      StoreConnection connection, StoreMetrics metrics, StorePacing pacing) {
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(pacing, "pacing");
     HttpClient http =
         HttpClient.newBuilder()
             .connectTimeout(connection.connectTimeout())
@@ -87,7 +121,7 @@ public final class StoreClient {
                         namespace ->
                             builder.requestInterceptor(
                                 VaultClients.createNamespaceInterceptor(namespace))));
-    return new StoreClient(connection, rest, metrics);
+    return new StoreClient(connection, rest, metrics, pacing, http);
   }
 
   public StoreConnection connection() {
@@ -144,6 +178,17 @@ public final class StoreClient {
    * @throws SecretNotFoundException if the path, or the requested version, does not exist
    */
   public KvSecret readKv(VaultToken token, String path, OptionalInt version) {
+    return readKvResponse(token, path, version).secret();
+  }
+
+  /** A KV read and the store's whole answer (one request). */
+  public record KvRead(KvSecret secret, StoreResponse response) {}
+
+  /**
+   * Reads a KV secret like {@link #readKv} and keeps the store's whole answer, for callers that
+   * hand it on (the upstream vault provider's object without {@code secretKey}).
+   */
+  public KvRead readKvResponse(VaultToken token, String path, OptionalInt version) {
     String apiPath = requirePath(path, "secret path");
     Objects.requireNonNull(version, "version");
     version.ifPresent(
@@ -153,7 +198,7 @@ public final class StoreClient {
           }
         });
     String uri = version.isPresent() ? apiPath + "?version=" + version.getAsInt() : apiPath;
-    VaultResponse response =
+    Map<String, Object> body =
         execute(
             Operation.READ,
             apiPath,
@@ -162,8 +207,9 @@ public final class StoreClient {
                     .uri(uri)
                     .header(VaultHttpHeaders.VAULT_TOKEN, token.getToken())
                     .retrieve()
-                    .body(VaultResponse.class));
-    return toKvSecret(apiPath, version, response);
+                    .body(ANSWER));
+    StoreResponse response = new StoreResponse(body == null ? Map.of() : body);
+    return new KvRead(toKvSecret(apiPath, version, vaultResponse(body)), response);
   }
 
   /**
@@ -171,9 +217,14 @@ public final class StoreClient {
    * certificate. Returns the {@code data} of the answer, or an empty map if there is none.
    */
   public Map<String, Object> write(VaultToken token, String path, Map<String, ?> body) {
+    return new LinkedHashMap<>(writeResponse(token, path, body).data());
+  }
+
+  /** Like {@link #write}, keeping the store's whole answer. */
+  public StoreResponse writeResponse(VaultToken token, String path, Map<String, ?> body) {
     String apiPath = requirePath(path, "secret path");
     Map<String, ?> payload = body == null ? Map.of() : body;
-    VaultResponse response =
+    Map<String, Object> answer =
         execute(
             Operation.WRITE,
             apiPath,
@@ -183,11 +234,25 @@ public final class StoreClient {
                     .header(VaultHttpHeaders.VAULT_TOKEN, token.getToken())
                     .body(payload)
                     .retrieve()
-                    .body(VaultResponse.class));
-    if (response == null || response.getData() == null) {
-      return Map.of();
+                    .body(ANSWER));
+    return new StoreResponse(answer == null ? Map.of() : answer);
+  }
+
+  private static final ParameterizedTypeReference<Map<String, Object>> ANSWER =
+      new ParameterizedTypeReference<>() {};
+
+  /** The parts of an answer {@link #toKvSecret} looks at. */
+  @SuppressWarnings("unchecked")
+  private static VaultResponse vaultResponse(Map<String, Object> body) {
+    if (body == null) {
+      return null;
     }
-    return new LinkedHashMap<>(response.getData());
+    VaultResponse response = new VaultResponse();
+    if (body.get("data") instanceof Map<?, ?> data) {
+      response.setData((Map<String, Object>) data);
+    }
+    response.setLeaseDuration(asLong(body.get("lease_duration")));
+    return response;
   }
 
   /**
@@ -258,20 +323,47 @@ public final class StoreClient {
     for (int attempt = 1; ; attempt++) {
       Timer.Sample sample = metrics.startRequest();
       StoreException failure;
+      boolean neverSent;
+      Optional<Duration> retryAfter;
       try {
-        T result = call.get();
+        T result = pacing.attempt(call);
         metrics.recordRequest(sample, operation.tag, "success");
         return result;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(
+            StoreErrorKind.TIMEOUT,
+            connection.displayAddress(),
+            path,
+            OptionalInt.empty(),
+            "interrupted before the request was sent (the caller gave up)",
+            e);
       } catch (RuntimeException e) {
         failure = StoreErrorMapping.map(operation, connection.displayAddress(), path, e);
+        neverSent = StoreErrorMapping.neverProcessed(e, failure);
+        retryAfter = StoreErrorMapping.retryAfter(e);
         metrics.recordRequest(sample, operation.tag, failure.errorCode());
       }
-      if (!failure.retryable() || attempt >= policy.maxAttempts()) {
+      // A write (issuing a certificate, dynamic credentials) that reached the store may have
+      // happened: repeating it would issue twice. It is repeated only when the store provably did
+      // not act on it (no connection, or 429).
+      boolean mayRepeat = operation != Operation.WRITE || neverSent;
+      if (!failure.retryable() || !mayRepeat || attempt >= policy.maxAttempts()) {
         throw failure;
+      }
+      // A store that says when to come back is believed, up to a bound; one that asks for longer
+      // gets the failure now instead of a request that waits past its caller's deadline.
+      if (retryAfter.isPresent() && retryAfter.get().compareTo(RetryPolicy.MAX_RETRY_AFTER) > 0) {
+        throw failure;
+      }
+      Duration pause = policy.backoffAfter(attempt);
+      if (retryAfter.isPresent() && retryAfter.get().compareTo(pause) > 0) {
+        pause = retryAfter.get();
       }
       metrics.recordRetry(operation.tag, failure.errorCode());
       try {
-        Thread.sleep(policy.backoffAfter(attempt));
+        // No permit is held while waiting.
+        pacing.pause(pause);
       } catch (InterruptedException interrupted) {
         Thread.currentThread().interrupt();
         throw failure;

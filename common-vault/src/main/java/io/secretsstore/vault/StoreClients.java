@@ -1,23 +1,70 @@
 package io.secretsstore.vault;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One {@link StoreClient} per distinct {@link StoreConnection}, so callers that mount many imports
- * pointing at the same store share an HTTP client (and its connection pool).
+ * pointing at the same store share an HTTP client (and its connection pool). Tenants choose
+ * addresses, namespaces and CAs, so the number of connections is theirs to choose: at most {@code
+ * maxClients} are kept, the least recently used one is closed when another is needed.
  */
 public final class StoreClients {
 
-  private final ConcurrentHashMap<StoreConnection, StoreClient> clients = new ConcurrentHashMap<>();
+  /** Distinct connections kept open by default. */
+  public static final int DEFAULT_MAX_CLIENTS = 64;
+
   private final StoreMetrics metrics;
+  private final StorePacing pacing;
+  private final int maxClients;
+  private final Map<StoreConnection, StoreClient> clients;
 
   public StoreClients(StoreMetrics metrics) {
+    this(metrics, StorePacing.UNLIMITED);
+  }
+
+  /** Clients whose attempts share {@code pacing}'s permits. */
+  public StoreClients(StoreMetrics metrics, StorePacing pacing) {
+    this(metrics, pacing, DEFAULT_MAX_CLIENTS);
+  }
+
+  /** At most {@code maxClients} clients (at least 1). */
+  public StoreClients(StoreMetrics metrics, StorePacing pacing, int maxClients) {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.pacing = Objects.requireNonNull(pacing, "pacing");
+    this.maxClients = Math.max(1, maxClients);
+    this.clients = new LinkedHashMap<>(16, 0.75f, true);
   }
 
   public StoreClient forConnection(StoreConnection connection) {
-    return clients.computeIfAbsent(connection, c -> StoreClient.create(c, metrics));
+    Objects.requireNonNull(connection, "connection");
+    StoreClient evicted = null;
+    StoreClient client;
+    synchronized (clients) {
+      client = clients.get(connection);
+      if (client == null) {
+        client = StoreClient.create(connection, metrics, pacing);
+        clients.put(connection, client);
+        if (clients.size() > maxClients) {
+          var eldest = clients.entrySet().iterator();
+          evicted = eldest.next().getValue();
+          eldest.remove();
+        }
+      }
+    }
+    if (evicted != null) {
+      // Its requests in flight finish; the next request for that connection gets a new client.
+      evicted.close();
+    }
+    return client;
+  }
+
+  /** Clients open now. */
+  public int size() {
+    synchronized (clients) {
+      return clients.size();
+    }
   }
 
   public StoreMetrics metrics() {

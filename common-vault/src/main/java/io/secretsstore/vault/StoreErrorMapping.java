@@ -10,9 +10,15 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import javax.net.ssl.SSLException;
 import org.springframework.web.client.RestClientException;
@@ -43,7 +49,7 @@ final class StoreErrorMapping {
     IOException io = find(e, IOException.class);
     if (io != null) {
       StoreErrorKind kind = ioKind(io);
-      String detail = io.getClass().getSimpleName() + ": " + Redaction.sanitize(io.getMessage());
+      String detail = describe(io);
       return operation == Operation.LOGIN
           ? new StoreLoginException(kind, address, path, OptionalInt.empty(), detail, io)
           : new StoreException(kind, address, path, OptionalInt.empty(), detail, io);
@@ -59,6 +65,36 @@ final class StoreErrorMapping {
           null);
     }
     throw e;
+  }
+
+  /**
+   * The store's {@code Retry-After} (seconds, or an HTTP date) on a 429 or 503 answer, if it sent
+   * one.
+   */
+  static Optional<java.time.Duration> retryAfter(RuntimeException e) {
+    RestClientResponseException response = find(e, RestClientResponseException.class);
+    if (response == null
+        || response.getResponseHeaders() == null
+        || (response.getStatusCode().value() != 429 && response.getStatusCode().value() != 503)) {
+      return Optional.empty();
+    }
+    String value = response.getResponseHeaders().getFirst("Retry-After");
+    if (value == null || value.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      long seconds = Long.parseLong(value.strip());
+      return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        Instant at =
+            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        Duration until = Duration.between(Instant.now(), at);
+        return Optional.of(until.isNegative() ? Duration.ZERO : until);
+      } catch (DateTimeParseException unreadable) {
+        return Optional.empty();
+      }
+    }
   }
 
   static StoreException fromResponse(
@@ -124,6 +160,33 @@ final class StoreErrorMapping {
     String message = e.getMessage();
     int separator = message.indexOf("): ");
     return separator < 0 ? "" : message.substring(separator + 3);
+  }
+
+  /**
+   * Whether the store certainly did not act on the request: no connection was made, or it answered
+   * 429 (refused before doing anything).
+   */
+  static boolean neverProcessed(RuntimeException e, StoreException failure) {
+    if (failure.kind() == StoreErrorKind.RATE_LIMITED) {
+      return true;
+    }
+    return find(e, ConnectException.class) != null || find(e, UnknownHostException.class) != null;
+  }
+
+  /**
+   * The cause in words. The JDK often leaves these messages empty ({@code ConnectException: }),
+   * which says nothing to the user reading the pod's events.
+   */
+  static String describe(IOException io) {
+    String message = io.getMessage() == null ? "" : Redaction.sanitize(io.getMessage()).strip();
+    String cause =
+        switch (io) {
+          case ConnectException c -> "connection refused or no route: nothing answers there";
+          case UnknownHostException u -> "unknown host: the name does not resolve";
+          case HttpTimeoutException t -> "no answer within the request timeout";
+          default -> io.getClass().getSimpleName();
+        };
+    return message.isEmpty() ? cause : cause + " (" + message + ")";
   }
 
   private static StoreErrorKind ioKind(IOException io) {

@@ -420,6 +420,55 @@ class StoreClientIT {
     }
   }
 
+  /**
+   * A write that reached the store may have issued something (a certificate, credentials): it is
+   * never sent again; a 429 (refused before acting) or no connection at all is retried (issue 14
+   * item 8).
+   */
+  @Test
+  void aWriteThatReachedTheStoreIsNeverRepeated() {
+    try (RequestCountingProxy proxy = new RequestCountingProxy(store.address())) {
+      StoreClient viaProxy =
+          StoreClient.create(
+              StoreConnection.builder(proxy.address()).build(), StoreMetrics.unexported());
+      VaultToken token = login();
+      String path = "secret/data/" + app + "/issued";
+      Map<String, Object> body = Map.of("data", Map.of("k", "v"));
+
+      proxy.failNext(1, 503);
+      assertThatThrownBy(() -> viaProxy.write(token, path, body))
+          .isInstanceOfSatisfying(
+              StoreException.class,
+              e -> assertThat(e.kind()).isEqualTo(StoreErrorKind.SERVER_ERROR));
+      assertThat(proxy.count("POST", "/v1/" + path)).isEqualTo(1);
+
+      proxy.reset();
+      proxy.failNext(1, 429);
+      assertThat(viaProxy.write(token, path, body)).containsKey("version");
+      assertThat(proxy.count("POST", "/v1/" + path)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aWriteToAStoppedStoreIsRetriedAndTheErrorNamesTheCause() {
+    OpenBaoServer doomed = OpenBaoServer.startLocal(null);
+    String address = doomed.address();
+    doomed.stop();
+    StoreMetrics own = StoreMetrics.unexported();
+    StoreClient down = StoreClient.create(StoreConnection.builder(address).build(), own);
+
+    assertThatThrownBy(() -> down.write(VaultToken.of("t"), "pki/issue/web", Map.of()))
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(StoreErrorKind.UNREACHABLE);
+              assertThat(e.getMessage()).contains(address).contains("connection refused");
+              assertThat(e.getMessage()).doesNotEndWith("ConnectException: ");
+            });
+    assertThat(own.requestCount("write", "unreachable"))
+        .isEqualTo(RetryPolicy.DEFAULT.maxAttempts());
+  }
+
   static StoreClient clientFor(String address, TlsOptions tls) {
     return StoreClient.create(
         StoreConnection.builder(address).tls(tls).retryPolicy(RetryPolicy.NONE).build(),

@@ -19,6 +19,20 @@ final class ControllerHarness implements AutoCloseable {
 
   /** With {@code clock} as the application's clock (null: the system clock). */
   ControllerHarness(KubernetesApiMock kubernetes, java.time.Clock clock, String... properties) {
+    this(kubernetes, clock, null, properties);
+  }
+
+  private io.fabric8.kubernetes.client.KubernetesClient recordedClient;
+
+  /**
+   * With every API request of the controller's client passed to {@code recorder} (null: the client
+   * of the application's own configuration).
+   */
+  ControllerHarness(
+      KubernetesApiMock kubernetes,
+      java.time.Clock clock,
+      ApiCallRecorder recorder,
+      String... properties) {
     System.setProperty("kubernetes.master", kubernetes.url());
     System.setProperty("kubernetes.auth.tryKubeConfig", "false");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
@@ -35,6 +49,16 @@ final class ControllerHarness implements AutoCloseable {
     SpringApplicationBuilder builder = new SpringApplicationBuilder(ControllerApplication.class);
     if (clock != null) {
       builder.initializers(context -> context.getBeanFactory().registerSingleton("clock", clock));
+    }
+    if (recorder != null) {
+      recordedClient =
+          new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+              .withConfig(io.fabric8.kubernetes.client.Config.autoConfigure(null))
+              .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("recorder", recorder))
+              .build();
+      builder.initializers(
+          context ->
+              context.getBeanFactory().registerSingleton("kubernetesClient", recordedClient));
     }
     // Later settings win (the same argument twice would bind as a comma-separated list).
     java.util.Map<String, String> byKey = new java.util.LinkedHashMap<>();
@@ -67,5 +91,8 @@ final class ControllerHarness implements AutoCloseable {
   @Override
   public void close() {
     context.close();
+    if (recordedClient != null) {
+      recordedClient.close();
+    }
   }
 }

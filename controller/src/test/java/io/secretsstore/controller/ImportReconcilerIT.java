@@ -185,6 +185,16 @@ class ImportReconcilerIT {
   }
 
   @Test
+  void theKubernetesClientHasExplicitTimeoutsAndRetryLimits() {
+    var config =
+        controller.bean(io.fabric8.kubernetes.client.KubernetesClient.class).getConfiguration();
+    assertThat(config.getConnectionTimeout()).isEqualTo(10_000);
+    assertThat(config.getRequestTimeout()).isEqualTo(15_000);
+    assertThat(config.getRequestRetryBackoffLimit()).isEqualTo(3);
+    assertThat(config.getRequestRetryBackoffInterval()).isEqualTo(500);
+  }
+
+  @Test
   void theSecretModeIsRefusedWhileTheClusterHasItOff() {
     api.resource(
             Imports.secret(NS, "wants-secret", "syncer", file("user", "secret/data/db", "user")))
@@ -228,7 +238,11 @@ class ImportReconcilerIT {
   }
 
   static List<Event> events(String name) {
-    return api.events().v1().events().inNamespace(NS).list().getItems().stream()
+    return eventsIn(api, NS, name);
+  }
+
+  static List<Event> eventsIn(NamespacedKubernetesClient api, String namespace, String name) {
+    return api.events().v1().events().inNamespace(namespace).list().getItems().stream()
         .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName()))
         .toList();
   }

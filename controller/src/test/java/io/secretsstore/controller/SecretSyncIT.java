@@ -46,6 +46,7 @@ class SecretSyncIT {
   static StoreAdmin admin;
   static String prefix = SharedStore.unique("sync");
   static ControllerHarness controller;
+  static String auth;
 
   @BeforeAll
   static void start() {
@@ -54,7 +55,7 @@ class SecretSyncIT {
     api = kubernetes.client();
     admin = store.admin();
     proxy = new RequestCountingProxy(store.address());
-    String auth = SharedStore.unique("kube");
+    auth = SharedStore.unique("kube");
     admin.enableKubernetesAuth(auth, kubernetes.url());
     admin.writePolicy(prefix, List.of("secret/data/" + prefix + "/*"), "read");
     admin.createKubernetesRole(
@@ -69,7 +70,11 @@ class SecretSyncIT {
             kubernetes,
             "secrets-store.operator.leader-election.enabled=false",
             "secrets-store.controller.secret-sync.enabled=true",
+            "secrets-store.controller.secret-sync.namespaces=" + NS,
             "secrets-store.connection.url=" + proxy.address(),
+            // The module's store only (the test store speaks plain http on loopback).
+            "secrets-store.connection.allowed-addresses=" + proxy.address(),
+            "secrets-store.connection.allow-insecure-http=true",
             "secrets-store.connection.auth-path=" + auth);
   }
 
@@ -81,6 +86,68 @@ class SecretSyncIT {
     proxy.close();
     api.close();
     kubernetes.close();
+  }
+
+  /**
+   * What an import author chooses (namespace, address, audience) cannot make the controller mint a
+   * token for somewhere the administrator did not allow: refused before any TokenRequest.
+   */
+  @Test
+  void noTokenIsMintedForANamespaceAddressOrAudienceTheModuleDoesNotAllow() {
+    api.serviceAccounts()
+        .inNamespace("team-other")
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName(ACCOUNT).endMetadata().build())
+        .create();
+    int before = kubernetes.tokenRequestCount();
+
+    SecretsStoreImport elsewhere =
+        Imports.secret("team-other", "db", ACCOUNT, file("user", "secret/data/x", "user"));
+    elsewhere.getSpec().setRole("syncer");
+    api.resource(elsewhere).create();
+
+    SecretsStoreImport attacker =
+        Imports.secret(NS, "exfil", ACCOUNT, file("user", "secret/data/x", "user"));
+    attacker.getSpec().setRole("syncer");
+    attacker.getSpec().setAddress("https://collector.example.net:8200");
+    api.resource(attacker).create();
+
+    SecretsStoreImport apiAudience =
+        Imports.secret(NS, "api-audience", ACCOUNT, file("user", "secret/data/x", "user"));
+    apiAudience.getSpec().setRole("syncer");
+    apiAudience.getSpec().setAudience("https://kubernetes.default.svc.cluster.local");
+    api.resource(apiAudience).create();
+
+    Condition other =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> {
+                  SecretsStoreImport ssi =
+                      api.resources(SecretsStoreImport.class)
+                          .inNamespace("team-other")
+                          .withName("db")
+                          .get();
+                  return ssi == null || ssi.getStatus() == null
+                      ? null
+                      : ssi.getStatus().getConditions().getFirst();
+                },
+                c -> c != null);
+    assertThat(other.getReason()).isEqualTo("SecretSyncDisabled");
+    assertThat(other.getMessage())
+        .contains("type Secret is not enabled for namespace 'team-other'")
+        .contains("secretSync.namespaces");
+    assertThat(awaitReason("exfil", "SyncFailed").getMessage())
+        .contains(
+            "store address 'https://collector.example.net:8200' is not one the cluster allows");
+    assertThat(awaitReason("api-audience", "SyncFailed").getMessage())
+        .contains(
+            "spec.audience 'https://kubernetes.default.svc.cluster.local' is not allowed for the"
+                + " Secret mode (allowed: secrets-store;");
+    assertThat(kubernetes.tokenRequestCount()).isEqualTo(before);
+    assertThat(api.secrets().inNamespace("team-other").withName("db").get()).isNull();
+    assertThat(secret("exfil")).isNull();
+    assertThat(secret("api-audience")).isNull();
   }
 
   @Test
@@ -188,6 +255,49 @@ class SecretSyncIT {
     assertThat(refused.getMessage()).contains("Secret 'taken' already exists and is not managed");
     assertThat(decoded(secret("taken"))).containsExactly(Map.entry("mine", "keep me"));
     assertThat(proxy.count("GET", "/v1/secret/data/" + prefix + "/taken")).isZero();
+  }
+
+  /**
+   * Issue 15 item 6: a role that expects another audience denies the login; the status (and the
+   * Warning event with the same text) says what to set on the role, without any token.
+   */
+  @Test
+  void aDeniedLoginSaysWhichAudienceToSetOnTheRole() {
+    admin.putKv2("secret", prefix + "/aud", Map.of("key", "value"));
+    admin.createKubernetesRole(
+        auth,
+        "strict",
+        List.of(ACCOUNT),
+        List.of(NS),
+        List.of(prefix),
+        Duration.ofHours(1),
+        "some-other-audience");
+    SecretsStoreImport ssi =
+        Imports.secret(NS, "aud", ACCOUNT, file("key", "secret/data/" + prefix + "/aud", "key"));
+    ssi.getSpec().setRole("strict");
+    api.resource(ssi).create();
+    Condition failed = awaitReason("aud", "SyncFailed");
+    assertThat(failed.getMessage())
+        .contains("store login denied")
+        .contains("HTTP 403")
+        .contains("hint: the token has audience secrets-store")
+        .contains("bao write auth/" + auth + "/role/strict audience=secrets-store")
+        .doesNotContain("eyJ");
+    assertThat(secret("aud")).isNull();
+  }
+
+  /** One decodeBase64 rule (common-model Base64Values): wrapped Base64 decodes as for CSI files. */
+  @Test
+  void wrappedBase64DecodesAsForCsiFiles() {
+    admin.putKv2("secret", prefix + "/wrapped", Map.of("cert", "aGVs\nbG8g\r\nd29y bGQ="));
+    SecretsStoreImport ssi =
+        Imports.secret(
+            NS, "wrapped", ACCOUNT, file("cert", "secret/data/" + prefix + "/wrapped", "cert"));
+    ssi.getSpec().getFiles().getFirst().setDecodeBase64(true);
+    ssi.getSpec().setRole("syncer");
+    api.resource(ssi).create();
+    awaitReason("wrapped", "Synced");
+    assertThat(decoded(secret("wrapped"))).containsExactly(Map.entry("cert", "hello world"));
   }
 
   @Test

@@ -162,12 +162,45 @@ class WebhookCertificateIT {
   @Order(2)
   void aDeletedCaSecretMeansANewCaAndANewBundle() throws Exception {
     String bundle = webhooks().getWebhooks().getFirst().getClientConfig().getCaBundle();
-    api.secrets().inNamespace(NS).withName("secrets-store-webhook-tls-ca").delete();
+    // Whenever the serving Secret changes, the caBundle must already trust its CA.
+    java.util.List<String> untrustedWhenServed =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger servingWrites =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (var watch =
+        api.secrets()
+            .inNamespace(NS)
+            .withName("secrets-store-webhook-tls")
+            .watch(
+                new io.fabric8.kubernetes.client.Watcher<Secret>() {
+                  @Override
+                  public void eventReceived(Action action, Secret secret) {
+                    if (action == Action.DELETED || secret.getData() == null) {
+                      return;
+                    }
+                    servingWrites.incrementAndGet();
+                    String ca = decode(secret.getData().get("ca.crt"));
+                    String trusted =
+                        decode(webhooks().getWebhooks().getFirst().getClientConfig().getCaBundle());
+                    for (String block : ca.split("(?<=-----END CERTIFICATE-----)")) {
+                      if (!block.isBlank() && !trusted.contains(block.strip())) {
+                        untrustedWhenServed.add(block.strip());
+                      }
+                    }
+                  }
 
-    String renewed = awaitOurBundle(bundle);
-    Secret tls = secret("secrets-store-webhook-tls");
-    assertThat(decode(tls.getData().get("ca.crt"))).isEqualTo(decode(renewed));
-    handshake(tls, decode(renewed));
+                  @Override
+                  public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+                })) {
+      api.secrets().inNamespace(NS).withName("secrets-store-webhook-tls-ca").delete();
+
+      String renewed = awaitOurBundle(bundle);
+      Secret tls = secret("secrets-store-webhook-tls");
+      assertThat(decode(tls.getData().get("ca.crt"))).isEqualTo(decode(renewed));
+      handshake(tls, decode(renewed));
+      await().atMost(Duration.ofSeconds(10)).until(() -> servingWrites.get() >= 1);
+    }
+    assertThat(untrustedWhenServed).isEmpty();
   }
 
   private static String awaitOurBundle(String previous) {

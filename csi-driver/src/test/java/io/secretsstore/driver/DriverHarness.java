@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.secretsstore.driver.publish.MountedVolume;
+import io.secretsstore.driver.publish.PublishException;
+import io.secretsstore.driver.publish.VolumeService;
 import io.secretsstore.driver.rotation.RotationScheduler;
 import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretSource;
@@ -12,7 +15,6 @@ import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
-import io.secretsstore.testkit.ServiceAccountTokens;
 import io.secretsstore.testkit.ServiceProcess;
 import io.secretsstore.testkit.SharedStore;
 import io.secretsstore.testkit.StoreAdmin;
@@ -43,7 +45,15 @@ final class DriverHarness implements AutoCloseable {
   final RequestCountingProxy proxy;
   final String prefix = SharedStore.unique("drv");
   final String auth = SharedStore.unique("kube");
+
+  /**
+   * This build's own directory for test mounts: cleaned at every start, never shared with another
+   * checkout running the same tests on this machine.
+   */
+  static final Path MOUNTS_BASE = Path.of("target", "csi-driver-it").toAbsolutePath();
+
   final Path root;
+  final Path sockets;
   final Path providersDir;
   final Path podsDir;
   final Path csiSocket;
@@ -58,18 +68,28 @@ final class DriverHarness implements AutoCloseable {
         "mounting tmpfs needs root (CI runs as root)");
   }
 
+  /**
+   * Publish-time sharing in the provider is bounded by freshness; a bound longer than any test lets
+   * the tests assert exact store-read counts however slowly a loaded machine runs them. Rotation
+   * shares by cycle, not by time, so it needs no such setting.
+   */
   DriverHarness(String... driverProperties) throws IOException {
-    this(List.of("--secrets-store.provider.coalesce-window=1s"), driverProperties);
+    this(List.of("--secrets-store.provider.coalesce-window=1h"), driverProperties);
   }
 
-  /** With extra provider arguments, e.g. a different coalescing window. */
+  /** With extra provider arguments, e.g. a different freshness bound. */
   DriverHarness(List<String> providerArguments, String... driverProperties) throws IOException {
     assumeRoot();
     extraDriverProperties.addAll(List.of(driverProperties));
-    root = Files.createTempDirectory("csi-driver-it");
-    providersDir = Files.createDirectories(root.resolve("providers"));
+    // A run that died (killed JVM, failed teardown) must not leave mounts for the next one.
+    TestMounts.unmountAllUnder(MOUNTS_BASE);
+    TestMounts.deleteTree(MOUNTS_BASE);
+    root = Files.createTempDirectory(Files.createDirectories(MOUNTS_BASE), "run-");
+    // Unix socket paths are limited to 107 bytes: keep them short, outside the build directory.
+    sockets = Files.createTempDirectory("csi-it-");
+    providersDir = Files.createDirectories(sockets.resolve("providers"));
     podsDir = Files.createDirectories(root.resolve("kubelet/pods"));
-    csiSocket = root.resolve("csi/csi.sock");
+    csiSocket = sockets.resolve("csi/csi.sock");
     proxy = new RequestCountingProxy(store.address());
     admin.enableKubernetesAuth(auth, kubernetes.url());
     admin.writePolicy(prefix, List.of("secret/data/" + prefix + "/*"), "read");
@@ -80,7 +100,7 @@ final class DriverHarness implements AutoCloseable {
         List.of(NAMESPACE),
         List.of(prefix),
         Duration.ofHours(1),
-        null);
+        Kubelet.AUDIENCE);
     Path providerSocket = providersDir.resolve("vault.sock");
     provider =
         ServiceProcess.startJar(
@@ -96,7 +116,8 @@ final class DriverHarness implements AutoCloseable {
                     providerArguments.stream())
                 .toList(),
             () -> Files.exists(providerSocket),
-            Duration.ofSeconds(60));
+            // A bound for a hung start, not a timing check: a loaded 2-core machine needs minutes.
+            Duration.ofSeconds(240));
     System.setProperty("kubernetes.master", kubernetes.url());
     System.setProperty("kubernetes.auth.tryKubeConfig", "false");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
@@ -112,6 +133,8 @@ final class DriverHarness implements AutoCloseable {
                 "secrets-store.driver.node-id=node-1",
                 "secrets-store.driver.providers-dir=" + providersDir,
                 "secrets-store.driver.kubelet-pods-dir=" + podsDir,
+                // The upstream node-driver-registrar mode; DriverJarIT covers self-registration.
+                "secrets-store.driver.registration.enabled=false",
                 "secrets-store.driver.rotation.enabled=false",
                 // The mock API server shares this JVM; its per-request lines drown the driver's.
                 "logging.level.io.fabric8.mockwebserver=WARN",
@@ -137,6 +160,30 @@ final class DriverHarness implements AutoCloseable {
     return driver.getBean(type);
   }
 
+  /**
+   * Waits until every event and status write queued so far has been sent: the writer is one thread
+   * working in order, so a marker task queued now runs after all of them.
+   */
+  void drainKubernetesWrites() throws Exception {
+    driver
+        .getBean("kubernetesWrites", java.util.concurrent.ExecutorService.class)
+        .submit(() -> {})
+        .get(120, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** The body of {@code /actuator/health/<group>} (any status code). */
+  String health(String group) throws Exception {
+    int port = driver.getEnvironment().getProperty("local.server.port", Integer.class);
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      return http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + port + "/actuator/health/" + group))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
+    }
+  }
+
   RotationScheduler rotation() {
     return bean(RotationScheduler.class);
   }
@@ -152,11 +199,7 @@ final class DriverHarness implements AutoCloseable {
   String token(String namespace, String account) {
     return kubernetes
         .tokens()
-        .mint(
-            namespace,
-            account,
-            List.of(ServiceAccountTokens.DEFAULT_AUDIENCE),
-            Duration.ofHours(1));
+        .mint(namespace, account, List.of(Kubelet.AUDIENCE), Duration.ofHours(1));
   }
 
   String path(String name) {
@@ -179,12 +222,43 @@ final class DriverHarness implements AutoCloseable {
     return api().resource(ssi).createOr(existing -> existing.update());
   }
 
+  /**
+   * Unpublishes every volume the driver still knows and unmounts anything left below the pods
+   * directory, so one failed test leaves nothing to the next.
+   */
+  void unpublishEverything() {
+    if (driver != null && driver.isActive()) {
+      for (MountedVolume volume : bean(VolumeService.class).mounted()) {
+        try {
+          bean(VolumeService.class).unpublish(volume.volumeId(), volume.target().toString());
+        } catch (PublishException | RuntimeException e) {
+          System.err.println("could not unpublish " + volume + ": " + e.getMessage());
+        }
+      }
+    }
+    TestMounts.unmountAllUnder(podsDir);
+  }
+
+  /** Runs every step even when an earlier one fails: a failed test must not leak mounts. */
   @Override
   public void close() {
-    if (driver != null) {
-      stopDriver();
+    try {
+      unpublishEverything();
+    } finally {
+      try {
+        if (driver != null) {
+          stopDriver();
+        }
+      } finally {
+        try {
+          provider.close();
+          proxy.close();
+        } finally {
+          TestMounts.unmountAllUnder(root);
+          TestMounts.deleteTree(root);
+          TestMounts.deleteTree(sockets);
+        }
+      }
     }
-    provider.close();
-    proxy.close();
   }
 }

@@ -67,6 +67,9 @@ final class Kubelet implements AutoCloseable {
         .resolve("mount");
   }
 
+  /** The audience of the chart's CSIDriver tokenRequests (tokenAudience). */
+  static final String AUDIENCE = "secrets-store";
+
   /** Volume context as kubelet builds it, plus the pod's volumeAttributes. */
   static Map<String, String> volumeContext(
       Pod pod, String token, Map<String, String> volumeAttributes) {
@@ -79,7 +82,9 @@ final class Kubelet implements AutoCloseable {
     if (token != null) {
       context.put(
           CsiNames.SERVICE_ACCOUNT_TOKENS,
-          "{\"\":{\"token\":\""
+          "{\""
+              + AUDIENCE
+              + "\":{\"token\":\""
               + token
               + "\",\"expirationTimestamp\":\""
               + Instant.now().plusSeconds(3600)
@@ -99,7 +104,7 @@ final class Kubelet implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    node.withDeadlineAfter(60, TimeUnit.SECONDS)
+    node.withDeadlineAfter(180, TimeUnit.SECONDS)
         .nodePublishVolume(
             NodePublishVolumeRequest.newBuilder()
                 .setVolumeId(pod.volumeId())
@@ -116,7 +121,7 @@ final class Kubelet implements AutoCloseable {
   }
 
   void unpublish(Pod pod) {
-    node.withDeadlineAfter(60, TimeUnit.SECONDS)
+    node.withDeadlineAfter(180, TimeUnit.SECONDS)
         .nodeUnpublishVolume(
             NodeUnpublishVolumeRequest.newBuilder()
                 .setVolumeId(pod.volumeId())

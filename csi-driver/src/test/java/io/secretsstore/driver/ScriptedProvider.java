@@ -1,13 +1,16 @@
 package io.secretsstore.driver;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
@@ -40,6 +43,14 @@ final class ScriptedProvider implements AutoCloseable {
 
   private volatile List<Answer> files = List.of();
 
+  /** A failure the next Mounts answer with: a gRPC status and error-code trailer, or none. */
+  private volatile Status failure;
+
+  private volatile String trailerCode;
+
+  /** An upstream-style MountResponse.error.code, or none. */
+  private volatile String responseErrorCode;
+
   ScriptedProvider(Path socket) throws IOException {
     server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
@@ -62,7 +73,24 @@ final class ScriptedProvider implements AutoCloseable {
 
                   @Override
                   public void mount(MountRequest request, StreamObserver<MountResponse> response) {
+                    if (failure != null) {
+                      Metadata trailers = new Metadata();
+                      if (trailerCode != null) {
+                        trailers.put(
+                            Metadata.Key.of(
+                                ProviderProtocol.ERROR_CODE_TRAILER,
+                                Metadata.ASCII_STRING_MARSHALLER),
+                            trailerCode);
+                      }
+                      response.onError(failure.asRuntimeException(trailers));
+                      return;
+                    }
                     MountResponse.Builder answer = MountResponse.newBuilder();
+                    if (responseErrorCode != null) {
+                      answer.setError(
+                          io.secretsstore.model.provider.v1alpha1.Error.newBuilder()
+                              .setCode(responseErrorCode));
+                    }
                     for (Answer file : files) {
                       answer.addFiles(
                           File.newBuilder()
@@ -84,6 +112,20 @@ final class ScriptedProvider implements AutoCloseable {
   /** The files the next Mount answers. */
   void answer(Answer... files) {
     this.files = List.of(files);
+    this.failure = null;
+    this.responseErrorCode = null;
+  }
+
+  /** The next Mounts fail with {@code status} and the error-code trailer {@code code}. */
+  void failWith(Status status, String code) {
+    this.failure = status;
+    this.trailerCode = code;
+  }
+
+  /** The next Mounts answer with an upstream-style {@code error.code}. */
+  void answerError(String code) {
+    this.failure = null;
+    this.responseErrorCode = code;
   }
 
   @Override

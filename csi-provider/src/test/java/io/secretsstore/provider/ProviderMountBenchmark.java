@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
-import io.secretsstore.testkit.ServiceAccountTokens;
 import io.secretsstore.testkit.SharedStore;
 import io.secretsstore.testkit.StoreAdmin;
 import java.net.URI;
@@ -68,7 +67,7 @@ class ProviderMountBenchmark {
         List.of("team-a"),
         List.of(prefix),
         Duration.ofMinutes(30),
-        null);
+        "secrets-store");
     admin.putKv2("secret", prefix + "/db", Map.of("user", "u", "password", "p", "host", "db"));
     admin.putKv2("secret", prefix + "/api", Map.of("token", "t"));
     admin.putKv2("secret", prefix + "/tls", Map.of("key", "k".repeat(2048)));
@@ -100,11 +99,7 @@ class ProviderMountBenchmark {
   static String jwt() {
     return kubernetes
         .tokens()
-        .mint(
-            "team-a",
-            "app",
-            List.of(ServiceAccountTokens.DEFAULT_AUDIENCE),
-            Duration.ofMinutes(30));
+        .mint("team-a", "app", List.of("secrets-store"), Duration.ofMinutes(30));
   }
 
   @Test
@@ -117,7 +112,7 @@ class ProviderMountBenchmark {
             Map<String, String> parameters = new LinkedHashMap<>();
             parameters.put("role", "app");
             parameters.put("files", files);
-            return attributes("team-a", "app", Map.of("", jwt()), parameters);
+            return attributes("team-a", "app", Map.of("secrets-store", jwt()), parameters);
           };
       // Tokens are minted outside the timed section.
       List<Map<String, String>> requests =

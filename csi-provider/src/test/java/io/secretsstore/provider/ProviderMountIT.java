@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
 import io.secretsstore.model.provider.v1alpha1.ObjectVersion;
@@ -58,6 +59,9 @@ class ProviderMountIT {
   static final String NAMESPACE = "team-a";
   static final String ACCOUNT = "app";
 
+  /** The chart's dedicated token audience (tokenAudience), the provider's default-audience. */
+  static final String AUDIENCE = "secrets-store";
+
   static OpenBaoServer store;
   static KubernetesApiMock kubernetes;
   static StoreAdmin admin;
@@ -77,6 +81,9 @@ class ProviderMountIT {
     registry.add("secrets-store.provider.socket-dir", socketDir::toString);
     registry.add("secrets-store.connection.url", proxy::address);
     registry.add("secrets-store.connection.auth-path", () -> auth);
+    // Publish-time sharing is bounded by freshness; a long bound lets tests assert exact counts
+    // however slowly a loaded machine runs them. Rotations use cycle ids instead.
+    registry.add("secrets-store.provider.coalesce-window", () -> "1h");
   }
 
   static void setUpStore() throws Exception {
@@ -105,7 +112,7 @@ class ProviderMountIT {
         "read",
         "create",
         "update");
-    // No audience on the role: the module's documented setup; kubelet's API-audience token works.
+    // The dedicated audience on the role: the module's documented setup.
     admin.createKubernetesRole(
         auth,
         "app",
@@ -113,7 +120,7 @@ class ProviderMountIT {
         List.of(NAMESPACE),
         List.of(prefix),
         Duration.ofMinutes(10),
-        null);
+        AUDIENCE);
     admin.createKubernetesRole(
         auth,
         "bound-audience",
@@ -138,14 +145,8 @@ class ProviderMountIT {
 
   static Map<String, String> tokens() {
     return Map.of(
-        "",
-        kubernetes
-            .tokens()
-            .mint(
-                NAMESPACE,
-                ACCOUNT,
-                List.of(ServiceAccountTokens.DEFAULT_AUDIENCE),
-                Duration.ofMinutes(10)));
+        AUDIENCE,
+        kubernetes.tokens().mint(NAMESPACE, ACCOUNT, List.of(AUDIENCE), Duration.ofMinutes(10)));
   }
 
   static Map<String, String> ssi(String role, String filesJson, Map<String, String> extra) {
@@ -231,8 +232,7 @@ class ProviderMountIT {
     assertThat(again).isEqualTo(first);
 
     admin.putKv2("secret", prefix + "/rotating", Map.of("a", "1", "b", "3"));
-    sleepPastCoalesceWindow();
-    Map<String, String> rotated = versions(client.mount(ssi("app", files, Map.of())));
+    Map<String, String> rotated = versions(client.mount(ssi("app", files, cycle("c-1"))));
     assertThat(rotated.get("a")).isEqualTo(first.get("a"));
     assertThat(rotated.get("b")).isNotEqualTo(first.get("b"));
   }
@@ -339,7 +339,10 @@ class ProviderMountIT {
                 Map.of("vaultAddress", proxy.address(), "vaultAuthMountPath", auth)));
     Map<String, String> files = contents(response);
     assertThat(files).containsEntry("db-password", "db-secret-password");
-    assertThat(files.get("whole-secret.json")).isEqualTo("{\"password\":\"db-secret-password\"}");
+    // Without secretKey: the store's whole answer, as the upstream provider writes it.
+    assertThat(files.get("whole-secret.json"))
+        .startsWith("{\"request_id\":\"")
+        .contains("\"data\":{\"data\":{\"password\":\"db-secret-password\"},\"metadata\":{");
     assertThat(files.get("nested.json")).isEqualTo("{\"x\":1}");
     assertThat(files.get("test-certs")).startsWith("-----BEGIN CERTIFICATE-----");
     File bytes =
@@ -620,6 +623,82 @@ class ProviderMountIT {
   }
 
   @Test
+  void aRotationCycleCostsOneReadPerPathWhateverTheTiming() throws Exception {
+    String path = "secret/data/" + prefix + "/cycled";
+    admin.putKv2("secret", prefix + "/cycled", Map.of("k", "v-1"));
+    String files = "[" + file("k", path, "k") + "]";
+    assertThat(contents(client.mount(ssi("app", files, Map.of())))).containsEntry("k", "v-1");
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(1);
+
+    admin.putKv2("secret", prefix + "/cycled", Map.of("k", "v-2"));
+    // The calls of one cycle share one read, however far apart they arrive; a publish in between
+    // is served within the freshness bound.
+    for (int volume = 0; volume < 5; volume++) {
+      assertThat(contents(client.mount(ssi("app", files, cycle("c-1"))))).containsEntry("k", "v-2");
+      Thread.sleep(50);
+    }
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(2);
+    // The cycle's read is the freshest there is: a publish now gets it.
+    assertThat(contents(client.mount(ssi("app", files, Map.of())))).containsEntry("k", "v-2");
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(2);
+
+    // The next cycle reads again; a failure is shared within its cycle only.
+    admin.putKv2("secret", prefix + "/cycled", Map.of("k", "v-3"));
+    proxy.failNext(1_000, 503);
+    try {
+      for (int volume = 0; volume < 3; volume++) {
+        StatusRuntimeException e =
+            catchThrowableOfType(
+                StatusRuntimeException.class, () -> client.mount(ssi("app", files, cycle("c-2"))));
+        assertThat(failure(e).code()).isEqualTo("server_error");
+      }
+    } finally {
+      proxy.failNext(0, 503);
+    }
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(2 + 3); // 3 attempts of one read
+    assertThat(contents(client.mount(ssi("app", files, cycle("c-3"))))).containsEntry("k", "v-3");
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(6);
+  }
+
+  @Test
+  void aCallerWhoseTokenNamesAnotherAccountGetsNothing() {
+    String path = "secret/data/" + prefix + "/guarded";
+    admin.putKv2("secret", prefix + "/guarded", Map.of("k", "guarded-value"));
+    String files = "[" + file("k", path, "k") + "]";
+    assertThat(contents(client.mount(ssi("app", files, Map.of()))))
+        .containsEntry("k", "guarded-value");
+    int reads = proxy.count("GET", "/v1/" + path);
+
+    // The volume context says "app", the token is another account's: no shared read, no login.
+    Map<String, String> parameters = new java.util.LinkedHashMap<>();
+    parameters.put("secretsStoreImport", "myapp");
+    parameters.put("role", "app");
+    parameters.put("files", files);
+    for (String intruderToken :
+        List.of(
+            kubernetes
+                .tokens()
+                .mint(NAMESPACE, "intruder", List.of(AUDIENCE), Duration.ofMinutes(10)),
+            kubernetes.tokens().mintExpired(NAMESPACE, ACCOUNT, List.of(AUDIENCE)),
+            "not-a-jwt")) {
+      for (Map<String, String> extra : List.of(Map.<String, String>of(), cycle("c-guard"))) {
+        Map<String, String> request = new java.util.LinkedHashMap<>(parameters);
+        request.putAll(extra);
+        StatusRuntimeException e =
+            catchThrowableOfType(
+                StatusRuntimeException.class,
+                () ->
+                    client.mount(
+                        attributes(NAMESPACE, ACCOUNT, Map.of(AUDIENCE, intruderToken), request)));
+        assertThat(e).isNotNull();
+        assertFailure(failure(e), Status.Code.PERMISSION_DENIED, "invalid_token", "token");
+        assertThat(e.getStatus().getDescription()).doesNotContain(intruderToken);
+      }
+    }
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(reads);
+  }
+
+  @Test
   void versionAnswers() {
     var version = client.stub.version(VersionRequest.newBuilder().setVersion("v1.5.0").build());
     assertThat(version.getVersion()).isEqualTo("v1alpha1");
@@ -640,11 +719,8 @@ class ProviderMountIT {
     }
   }
 
-  static void sleepPastCoalesceWindow() {
-    try {
-      Thread.sleep(2_100);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  /** What our driver adds to a rotation call. */
+  static Map<String, String> cycle(String id) {
+    return Map.of(ProviderProtocol.ROTATION_CYCLE_ATTRIBUTE, id);
   }
 }

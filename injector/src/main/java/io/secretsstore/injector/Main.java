@@ -2,21 +2,24 @@ package io.secretsstore.injector;
 
 import io.secretsstore.injector.config.InjectorConfig;
 import io.secretsstore.injector.exec.CommandPath;
+import io.secretsstore.injector.exec.ExecHygiene;
 import io.secretsstore.injector.exec.Posix;
+import io.secretsstore.injector.install.SelfCopy;
 import io.secretsstore.injector.log.InjectorLog;
+import io.secretsstore.injector.log.Messages;
+import io.secretsstore.injector.process.ProcessInput;
+import io.secretsstore.injector.process.RawText;
 import io.secretsstore.injector.resolve.EnvironmentResolver;
 import io.secretsstore.injector.resolve.ResolutionException;
+import io.secretsstore.injector.resolve.ResolutionPlan;
+import io.secretsstore.injector.resolve.SecretFiles;
 import io.secretsstore.injector.resolve.StoreSession;
 import io.secretsstore.injector.watch.ChildSupervisor;
-import java.io.IOException;
+import io.secretsstore.model.names.InjectorEnv;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,12 +49,14 @@ public final class Main {
 
   private Main() {}
 
-  public static void main(String[] args) {
-    System.exit(run(args, System.getenv(), System.out, System.err));
+  public static void main(String[] jvmArguments) {
+    // The environment and arguments byte for byte, whatever the locale (see ProcessInput).
+    ProcessInput input = ProcessInput.current(jvmArguments);
+    System.exit(run(input.arguments(), input.environment(), System.out, System.err));
   }
 
-  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    List<String> arguments = new ArrayList<>(Arrays.asList(args));
+  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    List<String> arguments = new ArrayList<>(args);
     if (arguments.isEmpty()) {
       err.println(USAGE);
       return FAILURE;
@@ -66,7 +71,7 @@ public final class Main {
           err.println("--self-copy needs exactly one directory\n" + USAGE);
           return FAILURE;
         }
-        return selfCopy(Path.of(arguments.get(1)), err);
+        return SelfCopy.into(Path.of(arguments.get(1)), err);
       }
       case "--help", "-h" -> {
         out.println(USAGE);
@@ -88,178 +93,122 @@ public final class Main {
               + USAGE);
       return FAILURE;
     }
+    String command = arguments.getFirst();
+    TerminationLog terminationLog = terminationLog(env);
 
     InjectorConfig config;
     try {
       config = InjectorConfig.fromEnvironment(env);
     } catch (InjectorConfig.InvalidConfigException e) {
-      new InjectorLog(InjectorLog.Level.ERROR, false, err)
-          .error("cannot start " + arguments.getFirst() + ": " + e.getMessage());
-      return FAILURE;
+      return fail(
+          new InjectorLog(InjectorLog.Level.ERROR, false, err),
+          terminationLog,
+          "cannot start " + command + ": " + e.getMessage(),
+          FAILURE);
     }
     InjectorLog log = new InjectorLog(config.logLevel(), config.jsonLog(), err);
 
-    Optional<Path> executable = CommandPath.resolve(arguments.getFirst(), env.get("PATH"));
+    Optional<String> executable = CommandPath.resolve(command, env.get("PATH"));
     if (executable.isEmpty() && !diagnose) {
-      log.error("command '" + arguments.getFirst() + "' not found in PATH");
-      return NOT_FOUND;
+      return fail(log, terminationLog, "command '" + command + "' not found in PATH", NOT_FOUND);
     }
 
-    StoreSession store = new StoreSession(config, log);
-    EnvironmentResolver resolver = new EnvironmentResolver(config, log, store, fileDirectory());
-    EnvironmentResolver.Resolved resolved;
+    StoreSession store = null;
     try {
-      store.login(Instant.now().plus(config.clientTimeout()));
-      resolved = resolver.resolve(env, !diagnose);
+      // Everything that can be checked without the store is checked before the login.
+      ResolutionPlan plan = ResolutionPlan.of(env, config);
+      store = new StoreSession(config, log);
+      if (!plan.needsNoStore() || config.restartMode() != InjectorConfig.RestartMode.NONE) {
+        store.login(Instant.now().plus(config.clientTimeout()));
+      }
+      EnvironmentResolver resolver =
+          new EnvironmentResolver(config, log, store, SecretFiles.inMemory());
+      EnvironmentResolver.Resolved resolved = resolver.resolve(plan, !diagnose);
+      log.info(
+          "resolved "
+              + resolved.resolvedNames().size()
+              + " variable(s): "
+              + resolved.resolvedNames());
+      if (diagnose) {
+        resolved.resolvedNames().forEach(out::println);
+        return 0;
+      }
+      if (config.restartMode() != InjectorConfig.RestartMode.NONE) {
+        try {
+          return new ChildSupervisor(config, log, store, resolver, terminationLog)
+              .run(executable.get(), arguments, resolved, plan);
+        } catch (Posix.SpawnException e) {
+          return fail(
+              log,
+              terminationLog,
+              "cannot run " + executable.get() + ": " + e.getMessage(),
+              e.errno() == Posix.ENOENT ? NOT_FOUND : NOT_EXECUTABLE);
+        } finally {
+          resolver.files().delete();
+        }
+      }
+      return exec(log, terminationLog, store, executable.get(), arguments, resolved.environment());
     } catch (ResolutionException e) {
-      log.error("cannot start " + arguments.getFirst() + ": " + e.getMessage());
-      return FAILURE;
+      return fail(log, terminationLog, "cannot start " + command + ": " + e.getMessage(), FAILURE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return FAILURE;
     } catch (RuntimeException e) {
-      // Anything unforeseen: say what failed without echoing values.
-      log.error(
-          "cannot start "
-              + arguments.getFirst()
-              + ": "
-              + e.getClass().getSimpleName()
-              + ": "
-              + e.getMessage());
-      return FAILURE;
-    }
-    log.info(
-        "resolved "
-            + resolved.resolvedNames().size()
-            + " variable(s): "
-            + resolved.resolvedNames());
-    if (diagnose) {
-      resolved.resolvedNames().forEach(out::println);
-      return 0;
-    }
-
-    if (config.restartMode() != InjectorConfig.RestartMode.NONE) {
-      try {
-        return new ChildSupervisor(config, log, store, resolver)
-            .run(executable.get(), arguments, resolved.environment(), env, resolved.digest());
-      } catch (IOException e) {
-        log.error("cannot start " + arguments.getFirst() + ": " + e.getMessage());
-        return NOT_EXECUTABLE;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return FAILURE;
+      // Anything unforeseen: say what failed without echoing values or class names.
+      return fail(
+          log,
+          terminationLog,
+          "cannot start " + command + ": " + Messages.plain(e.getMessage(), "internal error"),
+          FAILURE);
+    } finally {
+      if (store != null) {
+        store.close();
       }
     }
-    List<String> environment =
-        resolved.environment().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue())
+  }
+
+  /** Replaces the injector with the application; returns only when that failed. */
+  private static int exec(
+      InjectorLog log,
+      TerminationLog terminationLog,
+      StoreSession store,
+      String executable,
+      List<String> argv,
+      Map<String, String> environment) {
+    List<byte[]> entries =
+        environment.entrySet().stream()
+            .map(e -> RawText.encode(e.getKey() + "=" + e.getValue()))
             .toList();
-    int errno = Posix.execve(executable.get().toString(), arguments, environment);
-    // Only reached when execve failed.
-    log.error(
+    List<byte[]> arguments = argv.stream().map(RawText::encode).toList();
+    store.close();
+    ExecHygiene.prepareExec();
+    int errno = Posix.execve(RawText.encode(executable), arguments, entries);
+    return fail(
+        log,
+        terminationLog,
         "cannot run "
-            + executable.get()
+            + executable
             + ": "
             + Posix.strerror(errno)
-            + (errno == Posix.ENOEXEC ? " (not a binary or script with #!)" : ""));
-    return errno == Posix.ENOENT ? NOT_FOUND : NOT_EXECUTABLE;
+            + (errno == Posix.ENOEXEC ? " (not a binary or script with #!)" : ""),
+        errno == Posix.ENOENT ? NOT_FOUND : NOT_EXECUTABLE);
   }
 
-  /** In-memory storage for the {@code file} template function, when the node offers it. */
-  static Path fileDirectory() {
-    Path shm = Path.of("/dev/shm");
-    return Files.isDirectory(shm)
-        ? shm.resolve("secrets-store-" + ProcessHandle.current().pid())
-        : Path.of(
-            System.getProperty("java.io.tmpdir"), "secrets-store-" + ProcessHandle.current().pid());
+  private static int fail(
+      InjectorLog log, TerminationLog terminationLog, String message, int code) {
+    log.error(message);
+    terminationLog.write(message);
+    return code;
   }
 
-  /**
-   * Copies what is running into {@code directory}: the native executable, or (on a JVM) the jar.
-   * Written under a temporary name and renamed, so a half-copied file is never run.
-   */
-  static int selfCopy(Path directory, PrintStream err) {
+  private static TerminationLog terminationLog(Map<String, String> env) {
+    String path = env.getOrDefault(InjectorEnv.VAULT_TERMINATION_LOG, "");
     try {
-      String bundleHome = System.getProperty("secrets-store.bundle.home");
-      if (bundleHome != null) {
-        return copyBundle(Path.of(bundleHome), directory, err);
-      }
-      Path source;
-      String name;
-      if (isNativeImage()) {
-        source = Path.of(ProcessHandle.current().info().command().orElseThrow());
-        name = "injector";
-      } else {
-        // Started with java -jar: the class path is the (self-contained) jar.
-        String classPath = System.getProperty("java.class.path", "");
-        if (!classPath.endsWith(".jar") || classPath.contains(java.io.File.pathSeparator)) {
-          err.println(
-              "secrets-store-injector error: --self-copy needs the native executable or java -jar"
-                  + " injector.jar; running from "
-                  + classPath);
-          return FAILURE;
-        }
-        source = Path.of(classPath);
-        name = "injector.jar";
-      }
-      Files.createDirectories(directory);
-      Path target = directory.resolve(name);
-      Path temporary = directory.resolve("." + name + ".tmp");
-      Files.copy(source, temporary, StandardCopyOption.REPLACE_EXISTING);
-      Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("r-xr-xr-x"));
-      Files.move(
-          temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return 0;
-    } catch (Exception e) {
-      err.println(
-          "secrets-store-injector error: cannot copy the injector into "
-              + directory
-              + ": "
-              + e.getMessage());
-      return FAILURE;
+      return new TerminationLog(
+          Path.of(path.isBlank() ? InjectorConfig.TERMINATION_LOG_DEFAULT : path.strip()));
+    } catch (RuntimeException notAPath) {
+      return new TerminationLog(Path.of(InjectorConfig.TERMINATION_LOG_DEFAULT));
     }
-  }
-
-  /**
-   * The JVM bundle: the whole tree (runtime, glibc, jars, AOT cache) into {@code <dir>/<name of the
-   * bundle directory>}, through a temporary directory renamed at the end.
-   */
-  static int copyBundle(Path home, Path directory, PrintStream err) throws IOException {
-    Path target = directory.resolve(home.getFileName());
-    Path temporary = directory.resolve("." + home.getFileName() + ".tmp");
-    deleteTree(temporary);
-    try (var files = Files.walk(home)) {
-      for (Path source : (Iterable<Path>) files::iterator) {
-        Path copy = temporary.resolve(home.relativize(source).toString());
-        if (Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          Files.createDirectories(copy);
-        } else {
-          Files.copy(
-              source,
-              copy,
-              StandardCopyOption.COPY_ATTRIBUTES,
-              java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        }
-      }
-    }
-    deleteTree(target);
-    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-    return 0;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (var files = Files.walk(root)) {
-      for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
-  }
-
-  static boolean isNativeImage() {
-    return System.getProperty("org.graalvm.nativeimage.imagecode") != null;
   }
 
   static String version() {

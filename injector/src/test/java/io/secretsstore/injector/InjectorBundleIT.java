@@ -9,14 +9,15 @@ import io.secretsstore.testkit.ServiceAccountTokens;
 import io.secretsstore.testkit.SharedStore;
 import io.secretsstore.testkit.StoreAdmin;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,48 +30,26 @@ import org.junit.jupiter.api.Test;
  */
 class InjectorBundleIT {
 
-  static final String HOME = "/secrets-store/injector";
+  static final String HOME = BundleRoot.HOME;
   static Path root;
   static OpenBaoServer store = SharedStore.store();
   static KubernetesApiMock kubernetes = SharedStore.kubernetes();
   static String prefix = SharedStore.unique("bundle");
   static String auth = SharedStore.unique("kube");
 
+  static BundleRoot bundle;
+
   @BeforeAll
   static void build() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "chroot needs root");
-    // .ci/run installs both; on a developer machine without them the test says what is missing.
-    assumeTrue(
-        run(List.of("sh", "-c", "command -v patchelf")).exit() == 0,
-        "patchelf is needed to build the bundle (apt-get install patchelf)");
-    assumeTrue(
-        run(List.of("sh", "-c", "ldd /bin/busybox 2>&1 | grep -q 'not a dynamic'")).exit() == 0,
-        "a static /bin/busybox is needed for the chroot (apt-get install busybox-static)");
-    root = Path.of("target", "bundle-root").toAbsolutePath();
-    run(List.of("rm", "-rf", root.toString()));
-    Path script = Path.of("src", "bundle", "build-bundle.sh").toAbsolutePath();
-    var result =
-        run(
-            List.of(
-                script.toString(),
-                InjectorProcess.jar().toAbsolutePath().toString(),
-                root.toString(),
-                HOME));
-    assertThat(result.exit()).as(result.output()).isZero();
-    Files.createDirectories(root.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-    for (String applet : List.of("sh", "env", "true", "sleep", "echo")) {
-      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Files.createDirectories(root.resolve("run"));
-    run(List.of("mount", "-t", "proc", "proc", root.resolve("proc").toString()));
-
+    bundle = BundleRoot.build("bundle-root");
+    root = bundle.root;
     StoreAdmin admin = store.admin();
     admin.enableKubernetesAuth(auth, kubernetes.url());
     admin.writePolicy(prefix, List.of("secret/data/" + prefix + "/*"), "read");
     admin.createKubernetesRole(
         auth, "app", List.of("app"), List.of("team"), List.of(prefix), Duration.ofHours(1), null);
     admin.putKv2("secret", prefix + "/db", Map.of("password", "bundle-secret"));
+    admin.putKv2("secret", prefix + "/greeting", Map.of("text", "h\u00e9llo \u043c\u0438\u0440"));
     Files.writeString(
         root.resolve("run/token"),
         kubernetes
@@ -84,8 +63,8 @@ class InjectorBundleIT {
 
   @AfterAll
   static void unmount() throws Exception {
-    if (root != null) {
-      run(List.of("umount", root.resolve("proc").toString()));
+    if (bundle != null) {
+      bundle.close();
     }
   }
 
@@ -116,7 +95,7 @@ class InjectorBundleIT {
     assertThat(result.exit()).as(result.output()).isZero();
     assertThat(result.output()).contains("DB_PASSWORD=bundle-secret").contains("PID=");
 
-    // The watch modes start the application through the JDK's spawn helper, also from the bundle.
+    // The watch modes start the application with posix_spawn (FFM), also from the bundle.
     var watched =
         inChroot(
             env("VAULT_RESTART_MODE", "watch-for-data", "VAULT_POLL_INTERVAL", "60s"),
@@ -125,6 +104,20 @@ class InjectorBundleIT {
             "-c",
             "exit 3");
     assertThat(watched.exit()).as(watched.output()).isEqualTo(3);
+
+    // The AOT cache matches the bundle (a mismatch is an error with AOTMode=on, not a slow start).
+    var cacheCheck =
+        run(
+            List.of(
+                "chroot",
+                root.toString(),
+                HOME + "/bin/java",
+                "-XX:AOTMode=on",
+                "@" + HOME + "/launch.args",
+                "--version"));
+    if (Files.exists(root.resolve(HOME.substring(1)).resolve("injector.aot"))) {
+      assertThat(cacheCheck.exit()).as(cacheCheck.output()).isZero();
+    }
 
     // --self-copy copies the whole bundle (what the init container does).
     var copy = inChroot(Map.of(), "--self-copy", "/run/shared");
@@ -156,6 +149,109 @@ class InjectorBundleIT {
         bytes / 1048576.0, aot / 1048576.0, millis[2], millis[4]);
   }
 
+  /**
+   * The bundle's start path (settings, login, reads, a template, command lookup, descriptors,
+   * signal mask, execve) defines no class at run time, so that the AOT cache holds all of it: the
+   * system calls go through the bundle's JNI library instead of an FFM downcall (whose
+   * method-handle classes no AOT cache of JDK 25 keeps), and no pattern switch or record {@code
+   * hashCode} spins its bootstrap classes. Counted from the JVM's class-loading log.
+   */
+  @Test
+  void theStartPathDefinesNoClassAtRunTimeAndLoadsItsClassesFromTheAotCache() throws Exception {
+    Path home = root.resolve(HOME.substring(1));
+    assumeTrue(Files.exists(home.resolve("injector.aot")), "no AOT cache (built without root)");
+    assumeTrue(run(List.of("sh", "-c", "command -v cc")).exit() == 0, "no C compiler for JNI");
+    assertThat(home.resolve("lib/libinjector-syscall.so")).exists();
+    assertThat(home.resolve("lib/jspawnhelper"))
+        .as("only the AOT assembly needs it")
+        .doesNotExist();
+
+    var result =
+        inChroot(
+            env(
+                "DB_PASSWORD",
+                "secrets-store:secret/data/" + prefix + "/db#password",
+                "SHOUT",
+                "secrets-store:secret/data/" + prefix + "/db#${.password | upper}",
+                "GREETING",
+                "secrets-store:secret/data/" + prefix + "/greeting#text",
+                "JDK_JAVA_OPTIONS",
+                "-Xlog:class+load:file=/run/classes.log"),
+            "--",
+            "/bin/true");
+    assertThat(result.exit()).as(result.output()).isZero();
+    List<String> loaded = Files.readAllLines(root.resolve("run/classes.log"));
+    assertThat(loaded).hasSizeGreaterThan(1000);
+    assertThat(loaded)
+        .as("classes generated at run time")
+        .filteredOn(
+            line ->
+                line.contains("__JVM_LookupDefineClass__")
+                    || line.contains("__Lookup_defineClass__")
+                    || line.contains("$$TypeSwitch")
+                    || line.contains("DowncallStub"))
+        .isEmpty();
+    long fromCache = loaded.stream().filter(line -> line.contains("shared objects file")).count();
+    assertThat(fromCache).as("classes from the AOT cache").isGreaterThan(loaded.size() * 98L / 100);
+  }
+
+  /**
+   * Issue 16 items 1 and 4 where they were found: in a root without a locale (no LANG, no locale
+   * files), variables and arguments arrive byte for byte, invalid UTF-8 included, values from the
+   * store are UTF-8, and the application inherits descriptors 0-2 only and no blocked signal.
+   */
+  @Test
+  void withoutALocaleEveryByteArrivesAndNothingOfTheJvmIsInherited() throws Exception {
+    byte[] odd = {'h', (byte) 0xE9, 'l', (byte) 0xFF};
+    byte[] greeting = "h\u00e9llo \u043c\u0438\u0440".getBytes(StandardCharsets.UTF_8);
+    Map<String, String> env =
+        env("FROM_STORE", "secrets-store:secret/data/" + prefix + "/greeting#text");
+    env.remove("PATH");
+    for (String mode : List.of("none", "watch-for-data")) {
+      env.put("VAULT_RESTART_MODE", mode);
+      String script =
+          RawProcess.script(
+              "/bin",
+              env,
+              Map.of("GREETING", greeting, "ODD", odd),
+              List.of(
+                  HOME + "/bin/java",
+                  "@" + HOME + "/launch.args",
+                  "--",
+                  "/bin/sh",
+                  "-c",
+                  "tr '\\0' '\\n' < /proc/$$/environ; printf '[%s]\\n' \"$@\"; ls -l /proc/$$/fd;"
+                      + " exec grep -E '^SigBlk' /proc/self/status",
+                  "sh"),
+              List.of(odd));
+      Files.writeString(root.resolve("run/probe.sh"), script);
+      ProcessBuilder chroot =
+          new ProcessBuilder("chroot", root.toString(), "/bin/sh", "/run/probe.sh");
+      chroot.environment().clear();
+      chroot.environment().put("PATH", "/bin:/usr/sbin:/usr/bin:/sbin");
+      byte[] output = RawProcess.output(chroot);
+      String hex = HexFormat.of().formatHex(output);
+      String text = new String(output, StandardCharsets.UTF_8);
+      assertThat(hex)
+          .as(mode + ": " + text)
+          .contains(hex("GREETING=", greeting, "\n"))
+          .contains(hex("ODD=", odd, "\n"))
+          .contains(hex("FROM_STORE=", greeting, "\n"))
+          .contains(hex("[", odd, "]\n"))
+          .doesNotContain("efbfbd");
+      assertThat(text).as(mode).doesNotContain("LANG=").contains("SigBlk:\t0000000000000000");
+      assertThat(text.lines().filter(line -> line.matches(".* \\d+ -> .*")).toList())
+          .as(mode + ": descriptors of the application")
+          .hasSize(3);
+    }
+  }
+
+  private static String hex(String before, byte[] value, String after) {
+    return HexFormat.of().formatHex(before.getBytes(StandardCharsets.UTF_8))
+        + HexFormat.of().formatHex(value)
+        + HexFormat.of().formatHex(after.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static Map<String, String> env(String... pairs) {
     Map<String, String> env = new java.util.HashMap<>();
     env.put("VAULT_ADDR", store.address());
@@ -169,28 +265,13 @@ class InjectorBundleIT {
     return env;
   }
 
-  record Result(int exit, String output) {}
-
-  private static Result inChroot(Map<String, String> env, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of("chroot", root.toString(), HOME + "/bin/java", "@" + HOME + "/launch.args"));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().clear();
-    builder.environment().putAll(env);
-    builder.environment().put("PATH", "/bin:/usr/sbin:/usr/bin:/sbin");
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(process.exitValue(), output);
+  private static BundleRoot.Result inChroot(Map<String, String> env, String... args)
+      throws Exception {
+    return bundle.inChroot(env, args);
   }
 
-  private static Result run(List<String> command) throws Exception {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    process.waitFor(300, TimeUnit.SECONDS);
-    return new Result(process.exitValue(), output);
+  private static BundleRoot.Result run(List<String> command) throws Exception {
+    return BundleRoot.run(command);
   }
 
   private static long size(Path path) {

@@ -231,7 +231,10 @@ class InjectorIT {
 
     var unreachable =
         InjectorProcess.run(
-            env("VAULT_ADDR", "http://127.0.0.1:" + closedPort(), "VAULT_CLIENT_TIMEOUT", "2s"),
+            env(
+                "VAULT_ADDR", "http://127.0.0.1:" + closedPort(),
+                "VAULT_CLIENT_TIMEOUT", "2s",
+                "DB_USER", "secrets-store:" + path("db") + "#user"),
             "env");
     assertThat(unreachable.exitCode()).isEqualTo(1);
     assertThat(unreachable.stderr()).contains("did not succeed within 2.0s");
@@ -242,7 +245,9 @@ class InjectorIT {
                 "VAULT_TOKEN_PATH",
                 work.resolve("absent").toString(),
                 "VAULT_CLIENT_TIMEOUT",
-                "1s"),
+                "1s",
+                "DB_USER",
+                "secrets-store:" + path("db") + "#user"),
             "env");
     assertThat(noToken.exitCode()).isEqualTo(1);
     assertThat(noToken.stderr()).contains("token file").contains("does not exist");
@@ -265,14 +270,29 @@ class InjectorIT {
   void aTokenTheApiServerRejectsFailsTheLoginAtOnce() throws Exception {
     Path forged = work.resolve("forged-token");
     Files.writeString(
-        forged,
-        kubernetes
-            .tokens()
-            .mintExpired(NS, ACCOUNT, List.of(ServiceAccountTokens.DEFAULT_AUDIENCE)));
+        forged, kubernetes.tokens().mintExpired(NS, ACCOUNT, List.of("secrets-store")));
     long started = System.nanoTime();
-    var result = InjectorProcess.run(env("VAULT_TOKEN_PATH", forged.toString()), "env");
+    Path terminationLog = work.resolve("forged-termination-log");
+    var result =
+        InjectorProcess.run(
+            env(
+                "VAULT_TOKEN_PATH",
+                forged.toString(),
+                "VAULT_TERMINATION_LOG",
+                terminationLog.toString(),
+                "DB_USER",
+                "secrets-store:" + path("db") + "#user"),
+            "env");
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.stderr()).contains("login to").contains("failed");
+    // Issue 15 item 6: what to set on the role, in stderr and in the termination message.
+    String advice =
+        "set it on the role: bao write auth/" + auth + "/role/app audience=secrets-store";
+    assertThat(result.stderr())
+        .contains("store login denied for role app")
+        .contains("HTTP 403")
+        .contains("hint: the token has audience secrets-store")
+        .contains(advice);
+    assertThat(Files.readString(terminationLog)).contains(advice);
     // Denied is not retried until the timeout.
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(8_000);
     assertThat(result.stderr()).doesNotContain(Files.readString(forged));
@@ -321,7 +341,8 @@ class InjectorIT {
           InjectorProcess.run(
               env(
                   "VAULT_ADDR", tlsStore.tlsAddress().orElseThrow(),
-                  "VAULT_CACERT_BYTES", other.certificatePem()),
+                  "VAULT_CACERT_BYTES", other.certificatePem(),
+                  "DB_USER", "secrets-store:" + path("db") + "#user"),
               "env");
       assertThat(result.exitCode()).isEqualTo(1);
       assertThat(result.stderr())

@@ -17,16 +17,24 @@ final class InjectorProcess {
     }
   }
 
+  /** The jar under test; {@code INJECTOR_TEST_JAR} runs the tests against another build. */
   static Path jar() {
+    String other = System.getenv("INJECTOR_TEST_JAR");
+    if (other != null && !other.isBlank()) {
+      return Path.of(other);
+    }
     return Path.of(System.getProperty("injector.jar", "target/injector-0.1.0-SNAPSHOT.jar"));
+  }
+
+  /** {@code java ... -jar injector.jar}, with the JVM running this test. */
+  static List<String> javaCommand() {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString());
   }
 
   static Process start(Map<String, String> env, List<String> args, Path stdout, Path stderr)
       throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command =
-        new ArrayList<>(
-            List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString()));
+    List<String> command = new ArrayList<>(javaCommand());
     command.addAll(args);
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
@@ -34,6 +42,20 @@ final class InjectorProcess {
     builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
     builder.environment().putAll(env);
     return builder.start();
+  }
+
+  /** Runs a prepared command to its end, output captured. */
+  static Result finish(ProcessBuilder builder) throws Exception {
+    Path stdout = Files.createTempFile("injector", ".out");
+    Path stderr = Files.createTempFile("injector", ".err");
+    Process process =
+        builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+    if (!process.waitFor(90, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("did not finish: " + Files.readString(stderr));
+    }
+    return new Result(
+        process.exitValue(), Files.readString(stdout), Files.readString(stderr), process.pid());
   }
 
   static Result run(Map<String, String> env, String... args) throws Exception {

@@ -47,6 +47,7 @@ public final class OpenBaoServer implements AutoCloseable {
   private final String rootToken;
   private final Process process;
   private final Path logFile;
+  private AutoCloseable container;
 
   private OpenBaoServer(
       String address, Optional<String> tlsAddress, String rootToken, Process process, Path log) {
@@ -57,7 +58,18 @@ public final class OpenBaoServer implements AutoCloseable {
     this.logFile = log;
   }
 
-  /** The store from {@code VAULT_ADDR}/{@code VAULT_TOKEN} if set, else a new local server. */
+  /** A store in a container; closing the server stops it. */
+  static OpenBaoServer inContainer(String address, String rootToken, AutoCloseable container) {
+    OpenBaoServer server = new OpenBaoServer(address, Optional.empty(), rootToken, null, null);
+    server.container = container;
+    return server;
+  }
+
+  /**
+   * The store from {@code VAULT_ADDR}/{@code VAULT_TOKEN} if set; else, where a Docker engine
+   * answers and no {@code OPENBAO_BIN} is given, a Vault dev server in a container (testcontainers'
+   * Vault module, so such machines need no Go toolchain); else a new local OpenBao process.
+   */
   public static OpenBaoServer start() {
     String externalAddress = System.getenv("VAULT_ADDR");
     String externalToken = System.getenv("VAULT_TOKEN");
@@ -68,15 +80,26 @@ public final class OpenBaoServer implements AutoCloseable {
       return new OpenBaoServer(
           stripSlash(externalAddress), Optional.empty(), externalToken, null, null);
     }
+    if (System.getenv("OPENBAO_BIN") == null && DockerVault.engineAnswers()) {
+      return DockerVault.start();
+    }
     return startLocal(null);
   }
 
   /** Always starts a local process; with {@code tls} it also listens with that certificate. */
   public static OpenBaoServer startLocal(TlsListener tls) {
+    return startLocal(tls, null);
+  }
+
+  /**
+   * As {@link #startLocal(TlsListener)}, and with {@code auditLog} the server logs every request to
+   * that file (a file audit device; OpenBao enables audit devices only from its configuration).
+   */
+  public static OpenBaoServer startLocal(TlsListener tls, Path auditLog) {
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
-        return launch(tls);
+        return launch(tls, auditLog);
       } catch (IllegalStateException e) {
         last = e; // most likely a port taken between probing and binding; try other ports
       }
@@ -84,7 +107,7 @@ public final class OpenBaoServer implements AutoCloseable {
     throw last;
   }
 
-  private static OpenBaoServer launch(TlsListener tls) {
+  private static OpenBaoServer launch(TlsListener tls, Path auditLog) {
     Path binary = OpenBaoBinary.locate();
     int port = freePort();
     String token = "root-" + UUID.randomUUID();
@@ -98,24 +121,29 @@ public final class OpenBaoServer implements AutoCloseable {
     try {
       Path workDir = Files.createDirectories(Path.of("target", "openbao"));
       Path log = workDir.resolve("openbao-" + port + ".log").toAbsolutePath();
+      StringBuilder config = new StringBuilder();
       if (tls != null) {
         int tlsPort = freePort();
-        Path config = workDir.resolve("tls-listener-" + tlsPort + ".hcl");
-        Files.writeString(
-            config,
-            "listener \"tcp\" {\n"
-                + "  address = \"127.0.0.1:"
-                + tlsPort
-                + "\"\n"
-                + "  tls_cert_file = \""
-                + tls.certificatePem().toAbsolutePath()
-                + "\"\n"
-                + "  tls_key_file = \""
-                + tls.privateKeyPem().toAbsolutePath()
-                + "\"\n"
-                + "}\n");
-        command.add("-config=" + config.toAbsolutePath());
+        config
+            .append("listener \"tcp\" {\n  address = \"127.0.0.1:")
+            .append(tlsPort)
+            .append("\"\n  tls_cert_file = \"")
+            .append(tls.certificatePem().toAbsolutePath())
+            .append("\"\n  tls_key_file = \"")
+            .append(tls.privateKeyPem().toAbsolutePath())
+            .append("\"\n}\n");
         tlsAddress = Optional.of("https://127.0.0.1:" + tlsPort);
+      }
+      if (auditLog != null) {
+        config
+            .append("audit \"file\" \"file\" {\n  options = {\n    file_path = \"")
+            .append(auditLog.toAbsolutePath())
+            .append("\"\n  }\n}\n");
+      }
+      if (!config.isEmpty()) {
+        Path file = workDir.resolve("config-" + port + ".hcl");
+        Files.writeString(file, config.toString());
+        command.add("-config=" + file.toAbsolutePath());
       }
       ProcessBuilder builder =
           new ProcessBuilder(command)
@@ -191,6 +219,13 @@ public final class OpenBaoServer implements AutoCloseable {
   public void close() {
     if (process != null && process.isAlive()) {
       stop();
+    }
+    if (container != null) {
+      try {
+        container.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot stop the store container", e);
+      }
     }
   }
 

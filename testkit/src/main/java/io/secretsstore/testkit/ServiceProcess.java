@@ -33,6 +33,21 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public static ServiceProcess startJar(
       Path jar, List<String> args, BooleanSupplier ready, Duration timeout) throws IOException {
+    return startJar(jar, args, java.util.Map.of(), ready, timeout);
+  }
+
+  /**
+   * {@link #startJar(Path, List, BooleanSupplier, Duration)} with {@code environment} added to (or,
+   * with a null value, removed from) the process' environment: a service started with exactly the
+   * environment a chart renders.
+   */
+  public static ServiceProcess startJar(
+      Path jar,
+      List<String> args,
+      java.util.Map<String, String> environment,
+      BooleanSupplier ready,
+      Duration timeout)
+      throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar + " does not exist: build it first (./dev.sh mvn -pl <module> package -DskipTests)");
@@ -42,8 +57,17 @@ public final class ServiceProcess implements AutoCloseable {
         new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
     command.addAll(args);
     Path log = Files.createTempFile(jar.getFileName().toString().replace(".jar", ""), ".log");
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    environment.forEach(
+        (name, value) -> {
+          if (value == null) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
+    Process process = builder.start();
     ServiceProcess service = new ServiceProcess(process, log);
     // A test JVM that ends without close() (a failed setup, a killed build) takes it along.
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));

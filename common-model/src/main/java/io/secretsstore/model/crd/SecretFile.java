@@ -4,13 +4,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** One file of an import: its name in the volume and the key it is taken from. */
 public class SecretFile {
 
   @Required
   @Pattern(SsiPatterns.FILE_NAME)
-  @JsonPropertyDescription("File name in the mounted volume.")
+  @Size(max = SsiPatterns.FILE_NAME_MAX_LENGTH)
+  @JsonPropertyDescription(
+      "File name in the mounted volume (not starting with '..', which the volume keeps for"
+          + " itself).")
   private String name;
 
   @Default("false")

@@ -17,11 +17,29 @@ public class SecretTarget {
   public static final String NAME_PATTERN =
       "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
+  /**
+   * The Secret types an import may ask for. Others are refused: a type such as {@code
+   * kubernetes.io/service-account-token} would make the API server fill the Secret with a
+   * credential of its own.
+   */
+  public static final java.util.List<String> ALLOWED_TYPES =
+      java.util.List.of(
+          "Opaque",
+          "kubernetes.io/tls",
+          "kubernetes.io/basic-auth",
+          "kubernetes.io/dockerconfigjson");
+
+  public static final String TYPE_PATTERN =
+      "^(Opaque|kubernetes\\.io/tls|kubernetes\\.io/basic-auth|kubernetes\\.io/dockerconfigjson)$";
+
   @Pattern(NAME_PATTERN)
   @JsonPropertyDescription("Name of the Secret. Defaults to the import's name.")
   private String name;
 
-  @JsonPropertyDescription("Type of the Secret. Defaults to Opaque.")
+  @Pattern(TYPE_PATTERN)
+  @JsonPropertyDescription(
+      "Type of the Secret: Opaque (default), kubernetes.io/tls, kubernetes.io/basic-auth or"
+          + " kubernetes.io/dockerconfigjson.")
   private String type;
 
   @JsonPropertyDescription("Extra labels of the Secret.")
@@ -36,12 +54,30 @@ public class SecretTarget {
           + " for type Secret).")
   private String serviceAccountName;
 
-  @Pattern("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$")
+  @Pattern(io.secretsstore.model.values.Durations.PATTERN)
   @JsonPropertyDescription("Time between syncs, e.g. 2m. Defaults to the module setting.")
   private String refreshInterval;
 
   @JsonPropertyDescription("Keep the Secret when the import is deleted. Default false.")
   private Boolean retainOnDelete;
+
+  /**
+   * Whether a label or annotation key belongs to Kubernetes or to us, and may not come from an
+   * import: prefixes {@code kubernetes.io/}, {@code k8s.io/} (and their subdomains, such as {@code
+   * kubectl.kubernetes.io/}) and {@code secrets-store.deckhouse.io/}.
+   */
+  public static boolean isReservedKey(String key) {
+    int slash = key == null ? -1 : key.indexOf('/');
+    if (slash < 0) {
+      return false;
+    }
+    String prefix = key.substring(0, slash).toLowerCase(java.util.Locale.ROOT);
+    return prefix.equals("kubernetes.io")
+        || prefix.endsWith(".kubernetes.io")
+        || prefix.equals("k8s.io")
+        || prefix.endsWith(".k8s.io")
+        || prefix.equals("secrets-store.deckhouse.io");
+  }
 
   public String getName() {
     return name;

@@ -15,8 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The checked-in CRD has exactly the schema of the Deckhouse module's {@code SecretsStoreImport}:
- * every type, required list, pattern, enum and default below is copied from the module's CRD.
+ * The checked-in CRD has exactly the schema of the Deckhouse module's {@code SecretsStoreImport}
+ * (v1.4.3): every type, required list, pattern, enum and default below is copied from the module's
+ * CRD, except the file-name pattern, which also refuses the names every mount refuses ({@code
+ * ..}-prefixed).
  */
 class SsiSchemaTest {
 
@@ -81,8 +83,9 @@ class SsiSchemaTest {
         .extracting(Object::toString)
         .containsExactly("\"CSI\"", "\"Secret\"");
     assertStringWithPattern(p.get("role"), "^[-_\\.a-zA-Z0-9]+$");
-    assertStringWithPattern(p.get("authPath"), "^[-_.a-zA-Z0-9]+$");
-    assertStringWithPattern(p.get("namespace"), "^[-_./a-zA-Z0-9]+$");
+    // v1.4.3 loosened both to accept sub-paths such as kube/sub-path.
+    assertStringWithPattern(p.get("authPath"), "^[-_./A-Za-z0-9]+$");
+    assertStringWithPattern(p.get("namespace"), "^[-_./A-Za-z0-9]+$");
     assertStringWithPattern(p.get("address"), "^https?://[.:0-9a-zA-Z-]+$");
     assertStringWithPattern(p.get("caCert"), "^-----BEGIN CERTIFICATE-----\n(.+\n){5}");
     assertThat(p.get("audience").getType()).isEqualTo("string");
@@ -96,7 +99,9 @@ class SsiSchemaTest {
     assertThat(file.getRequired()).containsExactlyInAnyOrder("source", "name");
     assertThat(file.getProperties().keySet())
         .containsExactlyInAnyOrder("name", "decodeBase64", "source");
-    assertStringWithPattern(file.getProperties().get("name"), "^[-_a-zA-Z0-9.]+$");
+    // Upstream: ^[-_a-zA-Z0-9.]+$, which lets '..x' through to fail at mount.
+    assertStringWithPattern(file.getProperties().get("name"), "^\\.?[-_a-zA-Z0-9][-_a-zA-Z0-9.]*$");
+    assertThat(file.getProperties().get("name").getMaxLength()).isEqualTo(255L);
     JSONSchemaProps decode = file.getProperties().get("decodeBase64");
     assertThat(decode.getType()).isEqualTo("boolean");
     assertThat(decode.getDefault().toString()).isEqualTo("false");
@@ -165,7 +170,8 @@ class SsiSchemaTest {
   void patternsAcceptWhatUsersWrite() {
     assertThat(matches(SsiPatterns.ROLE, List.of("myapp", "my-namespace1_backend", "a.b")))
         .isTrue();
-    assertThat(matches(SsiPatterns.AUTH_PATH, List.of("kubernetes_local", "main-kube"))).isTrue();
+    assertThat(matches(SsiPatterns.AUTH_PATH, List.of("kubernetes_local", "main-kube", "kube/sub")))
+        .isTrue();
     assertThat(
             matches(
                 SsiPatterns.ADDRESS,
@@ -187,9 +193,66 @@ class SsiSchemaTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"../x", "a/b", "/etc/passwd", "", "a b", "..", ".", "x\ny"})
-  void unsafeFileNamesAreRejected(String name) {
-    assertThat(SsiPatterns.isSafeFileName(name)).isFalse();
+  @ValueSource(
+      strings = {
+        "../x",
+        "a/b",
+        "/etc/passwd",
+        "",
+        "a b",
+        "..",
+        ".",
+        "x\ny",
+        "..data",
+        "..2026_01_01",
+        "...",
+        "..x",
+        "a\u0000b",
+        "-\n"
+      })
+  void unsafeFileNamesAreRejectedByTheRuleAndTheCrdPattern(String name) {
+    assertThat(SsiPatterns.isSafeVolumeFileName(name)).isFalse();
+    assertThat(Pattern.compile(SsiPatterns.FILE_NAME).matcher(name).matches()).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"db-password", "tls.crt", ".env", "a..b", "x.", "_", "DB_PASS", ".a.b"})
+  void fileNamesUsersWriteAreAccepted(String name) {
+    assertThat(SsiPatterns.isSafeVolumeFileName(name)).isTrue();
+  }
+
+  @Test
+  void fileNamesLongerThanTheFileSystemTakesAreRejected() {
+    assertThat(SsiPatterns.isSafeVolumeFileName("a".repeat(255))).isTrue();
+    assertThat(SsiPatterns.isSafeVolumeFileName("a".repeat(256))).isFalse();
+    assertThat(SsiPatterns.isSafeVolumeFileName(null)).isFalse();
+  }
+
+  @Test
+  void secretTargetTypesAreLimitedAndReservedKeysRecognised() {
+    JSONSchemaProps type = spec.getProperties().get("secret").getProperties().get("type");
+    assertThat(type.getPattern()).isEqualTo(SecretTarget.TYPE_PATTERN);
+    Pattern pattern = Pattern.compile(SecretTarget.TYPE_PATTERN);
+    assertThat(SecretTarget.ALLOWED_TYPES).allMatch(t -> pattern.matcher(t).matches());
+    assertThat(pattern.matcher("kubernetes.io/service-account-token").matches()).isFalse();
+    assertThat(pattern.matcher("kubernetes.io/tlsx").matches()).isFalse();
+    assertThat(SecretTarget.isReservedKey("kubernetes.io/service-account.name")).isTrue();
+    assertThat(SecretTarget.isReservedKey("kubectl.kubernetes.io/last-applied-configuration"))
+        .isTrue();
+    assertThat(SecretTarget.isReservedKey("K8S.IO/x")).isTrue();
+    assertThat(SecretTarget.isReservedKey("secrets-store.deckhouse.io/import")).isTrue();
+    assertThat(SecretTarget.isReservedKey("example.com/team")).isFalse();
+    assertThat(SecretTarget.isReservedKey("notkubernetes.io/x")).isFalse();
+    assertThat(SecretTarget.isReservedKey("app")).isFalse();
+  }
+
+  @Test
+  void mountPathsAreCleanSubPaths() {
+    assertThat(SsiPatterns.isCleanMountPath("kube/sub-path")).isTrue();
+    assertThat(SsiPatterns.isCleanMountPath("kubernetes_local")).isTrue();
+    for (String bad : new String[] {"../sys", "a//b", "/a", "a/", ".", "a/../b", "", null}) {
+      assertThat(SsiPatterns.isCleanMountPath(bad)).as(bad).isFalse();
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.secretsstore.vault.error.StoreException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -18,14 +19,16 @@ import org.springframework.vault.authentication.LoginToken;
 import org.springframework.vault.support.VaultToken;
 
 /**
- * Reuses store logins per identity: (address, Vault namespace, auth path, role, service account).
+ * Reuses store logins per identity: (address, Vault namespace, auth path, role, service account,
+ * token audiences).
  *
  * <ul>
  *   <li>A token is reused until a safety margin before its TTL ends ({@link #refreshMargin}: a
  *       fifth of the TTL, at least 5 seconds), then replaced by a new login.
  *   <li>Concurrent callers of one identity share a single login in flight.
- *   <li>A token is never handed to another identity: the key contains the service account, and a
- *       JWT whose subject is a different account is refused before the cache is consulted.
+ *   <li>A token is never handed to another identity: the key contains the service account and the
+ *       JWT's audiences, and a JWT whose subject is a different account, or that has expired, is
+ *       refused before the cache is consulted.
  *   <li>Failed logins are not cached; every waiter gets the failure.
  * </ul>
  */
@@ -69,7 +72,11 @@ public final class TokenCache {
 
   /** Drops {@code token} for this identity, unless it was already replaced. */
   public void invalidate(StoreClient client, KubernetesLogin login, VaultToken token) {
-    LoginKey key = LoginKey.of(client.connection(), login);
+    Optional<ServiceAccountJwt> claims = ServiceAccountJwt.read(login.jwt().get());
+    if (claims.isEmpty()) {
+      return;
+    }
+    LoginKey key = LoginKey.of(client.connection(), login, claims.get());
     CompletableFuture<CachedToken> entry = tokens.get(key);
     if (entry != null
         && entry.isDone()
@@ -85,8 +92,11 @@ public final class TokenCache {
   }
 
   private Lookup lookup(StoreClient client, KubernetesLogin login) {
-    requireMatchingSubject(login);
-    LoginKey key = LoginKey.of(client.connection(), login);
+    // Checked on every call, cache hit or not: a token of another account (or an expired one)
+    // must never unlock this account's cached login.
+    ServiceAccountJwt claims =
+        ServiceAccountJwt.requireFor(login.jwt().get(), login.serviceAccount(), clock.instant());
+    LoginKey key = LoginKey.of(client.connection(), login, claims);
     while (true) {
       CompletableFuture<CachedToken> existing = tokens.get(key);
       if (existing != null) {
@@ -133,24 +143,6 @@ public final class TokenCache {
     }
   }
 
-  private static void requireMatchingSubject(KubernetesLogin login) {
-    // Checked on every call, cache hit or not: a token of another account must never unlock this
-    // account's cached login.
-    String expected = login.serviceAccount().subject();
-    Optional<String> subject = ServiceAccountJwt.subject(login.jwt().get());
-    if (subject.isEmpty()) {
-      throw new IllegalArgumentException(
-          "the service-account token for " + login.serviceAccount() + " is not a readable JWT");
-    }
-    if (!subject.get().equals(expected)) {
-      throw new IllegalArgumentException(
-          "the service-account token belongs to '"
-              + subject.get()
-              + "', not to the pod's service account "
-              + login.serviceAccount());
-    }
-  }
-
   /** How long before the end of a TTL a token stops being reused. */
   static Duration refreshMargin(Duration ttl) {
     Duration fifth = ttl.dividedBy(5);
@@ -164,14 +156,21 @@ public final class TokenCache {
       Optional<String> namespace,
       String authPath,
       String role,
-      ServiceAccountRef serviceAccount) {
-    static LoginKey of(StoreConnection connection, KubernetesLogin login) {
+      ServiceAccountRef serviceAccount,
+      List<String> audiences) {
+    /**
+     * The token's audiences are part of the identity: a role bound to one audience must not hand
+     * its login to a token of another (the store would refuse that token).
+     */
+    static LoginKey of(
+        StoreConnection connection, KubernetesLogin login, ServiceAccountJwt claims) {
       return new LoginKey(
           connection.displayAddress(),
           connection.namespace(),
           login.authPath(),
           login.role(),
-          login.serviceAccount());
+          login.serviceAccount(),
+          claims.audiences());
     }
   }
 

@@ -12,7 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     webhook configuration's caBundle; {@code external}: cert-manager or the platform does
  * @param webhookConfigurationName the MutatingWebhookConfiguration whose caBundle is kept
  * @param serviceName the webhook's Service
- * @param serviceNamespace its namespace (also where the Secrets live)
+ * @param serviceNamespace its namespace (also where the Secrets live); application.yaml defaults it
+ *     to {@code POD_NAMESPACE}
  * @param secretName the webhook's TLS Secret; the CA is kept in {@code <secretName>-ca}
  * @param caValidity lifetime of the CA
  * @param servingValidity lifetime of the serving certificate
@@ -22,7 +23,7 @@ public record WebhookCertificateProperties(
     @DefaultValue("self-signed") String mode,
     @DefaultValue("secrets-store-webhook") String webhookConfigurationName,
     @DefaultValue("secrets-store-webhook") String serviceName,
-    @DefaultValue("${POD_NAMESPACE:}") String serviceNamespace,
+    @DefaultValue("") String serviceNamespace,
     @DefaultValue("secrets-store-webhook-tls") String secretName,
     @DefaultValue("1825d") Duration caValidity,
     @DefaultValue("365d") Duration servingValidity) {

@@ -119,9 +119,12 @@ public final class WebhookCertificateReconciler
     caNotAfter.set(plan.caNotAfter().getEpochSecond());
     servingNotAfter.set(plan.servingNotAfter().getEpochSecond());
 
+    // The API server must trust a new CA before the webhook serves a certificate it signed:
+    // caBundle first, then the serving Secret (the other way round, admissions fail TLS until the
+    // bundle catches up).
     write(caSecret, properties.caSecretName(), "Opaque", plan.caData());
-    write(tlsSecret, properties.secretName(), "kubernetes.io/tls", plan.tlsData());
     patchCaBundle(configuration, plan.caBundle());
+    write(tlsSecret, properties.secretName(), "kubernetes.io/tls", plan.tlsData());
 
     Duration wait = Duration.between(clock.instant(), plan.nextCheck());
     if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {

@@ -1,10 +1,12 @@
 package io.secretsstore.controller.config;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.controller.compat.SecretProviderClasses;
 import io.secretsstore.controller.imports.ImportEvents;
 import io.secretsstore.controller.imports.SecretsStoreImportReconciler;
+import io.secretsstore.controller.imports.TolerantImportDecoding;
 import io.secretsstore.controller.secrets.SecretSync;
 import io.secretsstore.vault.StoreClients;
 import io.secretsstore.vault.StoreMetrics;
@@ -25,6 +27,12 @@ public class ControllerConfiguration {
   @ConditionalOnMissingBean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  /** Imports that do not fit the model are reported on the object, not fatal to the informer. */
+  @Bean
+  KubernetesSerialization kubernetesSerialization() {
+    return TolerantImportDecoding.kubernetesSerialization();
   }
 
   @Bean

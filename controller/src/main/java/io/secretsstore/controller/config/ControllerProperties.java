@@ -26,18 +26,47 @@ public record ControllerProperties(
    * @param enabled whether imports of {@code type: Secret} are served at all (off: they get a
    *     condition saying so)
    * @param refreshInterval default time between syncs of one import (±20% jitter)
-   * @param tokenAudience audience of the service-account token requested for the store login
+   * @param tokenAudience audience of the service-account token requested for the store login: a
+   *     dedicated one (never empty, which would mean the API server's: whoever runs the store
+   *     address could then use the token against the Kubernetes API)
    * @param tokenLifetime lifetime of that token (the API server enforces at least 10 minutes)
    * @param maxConcurrentSyncs store syncs running at once
+   * @param allowedAudiences audiences an import's {@code spec.audience} may ask for besides {@code
+   *     tokenAudience}
+   * @param namespaces the administrator's opt-in: namespaces whose imports may use the Secret mode
+   *     ({@code *}: all); empty: none
    */
   public record SecretSync(
       @DefaultValue("false") boolean enabled,
       @DefaultValue("2m") Duration refreshInterval,
-      @DefaultValue("") String tokenAudience,
+      @DefaultValue("secrets-store") String tokenAudience,
       @DefaultValue("10m") Duration tokenLifetime,
-      @DefaultValue("4") int maxConcurrentSyncs) {
+      @DefaultValue("4") int maxConcurrentSyncs,
+      @DefaultValue java.util.List<String> allowedAudiences,
+      @DefaultValue java.util.List<String> namespaces) {
+
+    /** Whether the administrator opted {@code namespace} in. */
+    public boolean servesNamespace(String namespace) {
+      return namespaces.contains("*") || namespaces.contains(namespace);
+    }
+
+    /** Whether an import may ask for {@code audience}. */
+    public boolean allowsAudience(String audience) {
+      return audience.equals(tokenAudience) || allowedAudiences.contains(audience);
+    }
 
     public SecretSync {
+      if (tokenAudience == null || tokenAudience.isBlank()) {
+        throw new IllegalArgumentException(
+            "secrets-store.controller.secret-sync.token-audience must be set to a dedicated"
+                + " audience (empty would mean the API server's: a token the Kubernetes API"
+                + " accepts, sent to a store address)");
+      }
+      if (allowedAudiences.stream().anyMatch(String::isBlank)) {
+        throw new IllegalArgumentException(
+            "secrets-store.controller.secret-sync.allowed-audiences may not list an empty"
+                + " audience");
+      }
       if (refreshInterval.compareTo(Duration.ofSeconds(10)) < 0) {
         throw new IllegalArgumentException(
             "secrets-store.controller.secret-sync.refresh-interval must be at least 10s: "

@@ -15,9 +15,21 @@ public record ImportOutcome(
   public static final String SYNC_FAILED = "SyncFailed";
   public static final String SECRET_SYNC_DISABLED = "SecretSyncDisabled";
   public static final String SECRET_NAME_TAKEN = "SecretNameTaken";
+  public static final String UNDECODABLE = "Undecodable";
 
   static ImportOutcome valid() {
     return new ImportOutcome(true, VALID, "The import is valid; pods can mount it.", null);
+  }
+
+  /** The object does not fit the model (see {@link TolerantImportDecoding}). */
+  static ImportOutcome undecodable(String problem) {
+    return new ImportOutcome(
+        false,
+        UNDECODABLE,
+        problem
+            + ". The controller cannot read this import and serves nothing from it until the"
+            + " field is fixed.",
+        null);
   }
 
   static ImportOutcome invalid(java.util.List<String> problems) {

@@ -127,8 +127,32 @@ public final class ImportValidation {
     }
     if (target.getType() != null
         && !target.getType().isBlank()
-        && !SECRET_TYPE.matcher(target.getType()).matches()) {
-      problems.add("spec.secret.type '" + target.getType() + "' is not a valid Secret type");
+        && !SecretTarget.ALLOWED_TYPES.contains(target.getType())) {
+      // e.g. service-account-token would make the API server put a credential into the Secret.
+      problems.add(
+          "spec.secret.type '"
+              + target.getType()
+              + "' is not one the Secret mode writes ("
+              + String.join(", ", SecretTarget.ALLOWED_TYPES)
+              + ")");
+    }
+    for (var kind : java.util.List.of("labels", "annotations")) {
+      java.util.Map<String, String> keys =
+          kind.equals("labels") ? target.getLabels() : target.getAnnotations();
+      if (keys != null) {
+        keys.keySet().stream()
+            .filter(SecretTarget::isReservedKey)
+            .sorted()
+            .forEach(
+                key ->
+                    problems.add(
+                        "spec.secret."
+                            + kind
+                            + " may not set '"
+                            + key
+                            + "' (kubernetes.io/, k8s.io/ and secrets-store.deckhouse.io/ keys"
+                            + " belong to Kubernetes and this module)"));
+      }
     }
     if (target.getRefreshInterval() != null) {
       try {
@@ -146,7 +170,6 @@ public final class ImportValidation {
   }
 
   private static final Pattern SECRET_NAME = Pattern.compile(SecretTarget.NAME_PATTERN);
-  private static final Pattern SECRET_TYPE = Pattern.compile("^[-._a-zA-Z0-9/]{1,253}$");
 
   static boolean isBlank(String value) {
     return value == null || value.isBlank();

@@ -75,11 +75,18 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
   @Override
   public List<EventSource<?, SecretsStoreImport>> prepareEventSources(
       EventSourceContext<SecretsStoreImport> context) {
-    if (!properties.secretSync().enabled()) {
+    List<String> namespaces = properties.secretSync().namespaces();
+    if (!properties.secretSync().enabled() || namespaces.isEmpty()) {
       return List.of();
     }
+    var builder = InformerEventSourceConfiguration.from(Secret.class, SecretsStoreImport.class);
+    if (!namespaces.contains("*")) {
+      // Only the namespaces the administrator opted in: the chart binds the controller's Secret
+      // rights there alone (rbac.yaml, scope secretSyncNamespaces), not cluster-wide.
+      builder.withNamespaces(java.util.Set.copyOf(namespaces));
+    }
     var configuration =
-        InformerEventSourceConfiguration.from(Secret.class, SecretsStoreImport.class)
+        builder
             .withName("managed-secrets")
             .withLabelSelector(CsiNames.MANAGED_BY_LABEL + "=" + SecretModel.MANAGED_BY)
             .withSecondaryToPrimaryMapper(
@@ -98,13 +105,23 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
   @Override
   public UpdateControl<SecretsStoreImport> reconcile(
       SecretsStoreImport ssi, Context<SecretsStoreImport> context) throws InterruptedException {
-    List<String> problems = ImportValidation.problems(ssi.getSpec());
-    boolean valid = problems.isEmpty();
+    Optional<String> unreadable = TolerantImportDecoding.problem(ssi);
+    List<String> problems =
+        unreadable.isPresent() ? List.of() : ImportValidation.problems(ssi.getSpec());
+    boolean valid = unreadable.isEmpty() && problems.isEmpty();
     boolean secretMode = ssi.getSpec() != null && ssi.getSpec().getType() == ImportType.Secret;
     Optional<Duration> next = Optional.empty();
 
     ImportOutcome outcome;
-    if (!valid) {
+    if (unreadable.isPresent()) {
+      outcome = ImportOutcome.undecodable(unreadable.get());
+      log.warn(
+          "import {}/{} (resourceVersion {}) cannot be read and is not served: {}",
+          ssi.getMetadata().getNamespace(),
+          ssi.getMetadata().getName(),
+          ssi.getMetadata().getResourceVersion(),
+          unreadable.get());
+    } else if (!valid) {
       outcome = ImportOutcome.invalid(problems);
     } else if (secretMode && !properties.secretSync().enabled()) {
       outcome =
@@ -113,6 +130,16 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
               ImportOutcome.SECRET_SYNC_DISABLED,
               "type Secret is turned off in this cluster (module setting secretSync.enabled);"
                   + " use type CSI, or ask the cluster administrator",
+              null);
+    } else if (secretMode && !properties.secretSync().servesNamespace(namespace(ssi))) {
+      outcome =
+          new ImportOutcome(
+              false,
+              ImportOutcome.SECRET_SYNC_DISABLED,
+              "type Secret is not enabled for namespace '"
+                  + namespace(ssi)
+                  + "' (module setting secretSync.namespaces, the administrator's opt-in); use"
+                  + " type CSI, or ask the cluster administrator",
               null);
     } else if (secretMode) {
       Duration interval = refreshInterval(ssi);
@@ -136,7 +163,8 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
       outcome = ImportOutcome.valid();
     }
 
-    if (properties.secretProviderClasses().enabled()) {
+    // An unreadable import leaves its compatibility object alone: what the author wants is unknown.
+    if (properties.secretProviderClasses().enabled() && unreadable.isEmpty()) {
       syncSecretProviderClass(ssi, valid && !secretMode);
     }
 
@@ -210,13 +238,19 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
     } else if (current.isPresent() && "False".equals(current.get().getStatus())) {
       events.normal(ssi, outcome.reason(), "Validate", outcome.message());
     }
-    if (outcome.ready() && Boolean.TRUE.equals(ssi.getSpec().getSkipTLSVerify())) {
+    if (outcome.ready()
+        && ssi.getSpec() != null
+        && Boolean.TRUE.equals(ssi.getSpec().getSkipTLSVerify())) {
       events.warning(
           ssi,
           "InsecureTLS",
           "Validate",
           "skipTLSVerify is true: the store's TLS certificate is not verified. Set caCert instead.");
     }
+  }
+
+  private static String namespace(SecretsStoreImport ssi) {
+    return ssi.getMetadata().getNamespace();
   }
 
   private Duration refreshInterval(SecretsStoreImport ssi) {

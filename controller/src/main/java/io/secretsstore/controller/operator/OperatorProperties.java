@@ -17,8 +17,10 @@ public record OperatorProperties(
   /**
    * @param enabled off only for a single replica or local runs
    * @param leaseName the {@code coordination.k8s.io} Lease the replicas compete for
-   * @param leaseNamespace the Lease's namespace; empty means the namespace the pod runs in
-   * @param identity this replica's name in the Lease; empty means the host name
+   * @param leaseNamespace the Lease's namespace; application.yaml defaults it to {@code
+   *     POD_NAMESPACE}; empty means the client's namespace
+   * @param identity this replica's name in the Lease; application.yaml defaults it to {@code
+   *     POD_NAME}; empty means the host name
    * @param leaseDuration how long a leader's claim holds without renewal
    * @param renewDeadline how long the leader keeps trying to renew before giving up
    * @param retryPeriod how often candidates try to acquire
@@ -26,8 +28,8 @@ public record OperatorProperties(
   public record LeaderElection(
       @DefaultValue("true") boolean enabled,
       @DefaultValue("secrets-store-controller") String leaseName,
-      @DefaultValue("${POD_NAMESPACE:}") String leaseNamespace,
-      @DefaultValue("${POD_NAME:}") String identity,
+      @DefaultValue("") String leaseNamespace,
+      @DefaultValue("") String identity,
       @DefaultValue("15s") Duration leaseDuration,
       @DefaultValue("10s") Duration renewDeadline,
       @DefaultValue("2s") Duration retryPeriod) {

@@ -8,16 +8,20 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.secretsstore.controller.config.ConnectionDefaults;
 import io.secretsstore.controller.config.ControllerProperties;
 import io.secretsstore.controller.imports.ImportOutcome;
+import io.secretsstore.model.connection.LoginAdvice;
+import io.secretsstore.model.connection.StoreAddressPolicy;
 import io.secretsstore.model.crd.PodMountStatus;
 import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretSyncStatus;
 import io.secretsstore.model.crd.SecretsStoreImport;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
+import io.secretsstore.model.values.Base64Values;
 import io.secretsstore.vault.KvSecret;
 import io.secretsstore.vault.StoreClient;
 import io.secretsstore.vault.StoreClients;
 import io.secretsstore.vault.StoreConnection;
 import io.secretsstore.vault.TlsOptions;
+import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.login.KubernetesLogin;
 import io.secretsstore.vault.login.ServiceAccountRef;
@@ -27,7 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -190,13 +193,15 @@ public final class SecretSync {
     SecretsStoreImportSpec spec = ssi.getSpec();
     String namespace = ssi.getMetadata().getNamespace();
     String account = spec.getSecret().getServiceAccountName();
+    // Both checks come before any token is requested: a refused import costs no TokenRequest.
     StoreClient store = stores.forConnection(connection(spec));
+    String audience = audience(spec);
     KubernetesLogin login =
         new KubernetesLogin(
             firstSet(spec.getAuthPath(), defaults.authPath()),
             spec.getRole(),
             new ServiceAccountRef(namespace, account),
-            memoized(() -> requestToken(namespace, account, spec.getAudience())));
+            memoized(() -> requestToken(namespace, account, audience)));
     Map<String, KvSecret> secrets = new LinkedHashMap<>();
     Map<String, byte[]> values = new TreeMap<>();
     Map<String, String> versions = new TreeMap<>();
@@ -212,7 +217,8 @@ public final class SecretSync {
         byte[] value = bytes(secret.requireValue(file.getSource().getKey()));
         if (Boolean.TRUE.equals(file.getDecodeBase64())) {
           try {
-            value = Base64.getDecoder().decode(new String(value, StandardCharsets.US_ASCII).trim());
+            // The one decodeBase64 rule (whitespace anywhere ignored), as for CSI files.
+            value = Base64Values.decode(new String(value, StandardCharsets.US_ASCII));
           } catch (IllegalArgumentException e) {
             throw new SyncFailure(
                 ImportOutcome.SYNC_FAILED,
@@ -242,7 +248,9 @@ public final class SecretSync {
         // Store messages name address, path, role and status; never values or tokens.
         case StoreException failure ->
             throw new SyncFailure(
-                ImportOutcome.SYNC_FAILED, failure.getMessage(), failure.retryable());
+                ImportOutcome.SYNC_FAILED,
+                failure.getMessage() + advice(failure, login.authPath(), spec.getRole(), audience),
+                failure.retryable());
         case TokenRequestFailed token ->
             throw new SyncFailure(ImportOutcome.SYNC_FAILED, token.getMessage(), token.retryable);
         case IllegalArgumentException invalid ->
@@ -251,6 +259,13 @@ public final class SecretSync {
       }
     }
     return new Read(values, versions);
+  }
+
+  /** For a denied login, what to set on the store role (the token's audience); else nothing. */
+  private static String advice(StoreException failure, String authPath, String role, String aud) {
+    return failure.kind() == StoreErrorKind.LOGIN_DENIED && failure.httpStatus().orElse(0) == 403
+        ? LoginAdvice.deniedLogin(authPath, role, aud)
+        : "";
   }
 
   /** A TokenRequest the API server refused; carried out of the login supplier. */
@@ -279,15 +294,41 @@ public final class SecretSync {
     };
   }
 
-  private String requestToken(String namespace, String account, String importAudience) {
-    String audience =
-        importAudience != null && !importAudience.isBlank()
-            ? importAudience
-            : settings.tokenAudience();
+  /**
+   * The token's audience: the module's dedicated one, or the import's when the module allows it.
+   * Never empty (the API server's): whoever runs the store address could use such a token against
+   * the Kubernetes API.
+   */
+  private String audience(SecretsStoreImportSpec spec) throws SyncFailure {
+    String asked = spec.getAudience();
+    if (asked == null || asked.isBlank()) {
+      return settings.tokenAudience();
+    }
+    if (!settings.allowsAudience(asked)) {
+      throw new SyncFailure(
+          ImportOutcome.SYNC_FAILED,
+          "spec.audience '"
+              + asked
+              + "' is not allowed for the Secret mode (allowed: "
+              + String.join(
+                  ", ",
+                  java.util.stream.Stream.concat(
+                          java.util.stream.Stream.of(settings.tokenAudience()),
+                          settings.allowedAudiences().stream())
+                      .toList())
+              + "; module setting secretSync.allowedAudiences): leave it out to use '"
+              + settings.tokenAudience()
+              + "'",
+          false);
+    }
+    return asked;
+  }
+
+  private String requestToken(String namespace, String account, String audience) {
     TokenRequest request =
         new TokenRequestBuilder()
             .withNewSpec()
-            .withAudiences(audience.isEmpty() ? List.of() : List.of(audience))
+            .withAudiences(List.of(audience))
             .withExpirationSeconds(settings.tokenLifetime().toSeconds())
             .endSpec()
             .build();
@@ -322,6 +363,12 @@ public final class SecretSync {
           ImportOutcome.SYNC_FAILED,
           "no store address: set spec.address or connection.url in the module settings",
           false);
+    }
+    switch (defaults.addressPolicy().check(address)) {
+      case StoreAddressPolicy.Decision.Refused refused ->
+          throw new SyncFailure(ImportOutcome.SYNC_FAILED, refused.reason(), false);
+      case StoreAddressPolicy.Decision.Allowed allowed ->
+          allowed.warning().ifPresent(warning -> log.warn("import store address: {}", warning));
     }
     TlsOptions tls;
     if (Boolean.TRUE.equals(spec.getSkipTLSVerify())) {

@@ -16,7 +16,8 @@ import org.yaml.snakeyaml.Yaml;
 class SecretProviderClassModelTest {
 
   private final ConnectionDefaults defaults =
-      new ConnectionDefaults("https://stronghold.internal:8200", "MODULE-CA", "kubernetes", "");
+      new ConnectionDefaults(
+          "https://stronghold.internal:8200", "MODULE-CA", "kubernetes", "", List.of(), false);
 
   @Test
   void theUpstreamVaultProvidersParametersWithModuleDefaults() {

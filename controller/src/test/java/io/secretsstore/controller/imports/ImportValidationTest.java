@@ -80,6 +80,40 @@ class ImportValidationTest {
   }
 
   @Test
+  void theSecretModeWritesOnlyHarmlessTypesAndNoReservedKeys() {
+    SecretsStoreImport ssi =
+        Imports.secret("team-a", "db", "syncer", file("user", "secret/data/db", "user"));
+    ssi.getSpec().getSecret().setType("kubernetes.io/service-account-token");
+    ssi.getSpec()
+        .getSecret()
+        .setLabels(java.util.Map.of("app.kubernetes.io/managed-by", "me", "team", "a"));
+    ssi.getSpec()
+        .getSecret()
+        .setAnnotations(
+            java.util.Map.of(
+                "kubernetes.io/service-account.name", "default",
+                "secrets-store.deckhouse.io/import", "other",
+                "note", "fine"));
+    assertThat(ImportValidation.problems(ssi.getSpec()))
+        .containsExactly(
+            "spec.secret.type 'kubernetes.io/service-account-token' is not one the Secret mode"
+                + " writes (Opaque, kubernetes.io/tls, kubernetes.io/basic-auth,"
+                + " kubernetes.io/dockerconfigjson)",
+            "spec.secret.labels may not set 'app.kubernetes.io/managed-by' (kubernetes.io/, k8s.io/"
+                + " and secrets-store.deckhouse.io/ keys belong to Kubernetes and this module)",
+            "spec.secret.annotations may not set 'kubernetes.io/service-account.name'"
+                + " (kubernetes.io/, k8s.io/ and secrets-store.deckhouse.io/ keys belong to"
+                + " Kubernetes and this module)",
+            "spec.secret.annotations may not set 'secrets-store.deckhouse.io/import'"
+                + " (kubernetes.io/, k8s.io/ and secrets-store.deckhouse.io/ keys belong to"
+                + " Kubernetes and this module)");
+    ssi.getSpec().getSecret().setType("kubernetes.io/tls");
+    ssi.getSpec().getSecret().setLabels(java.util.Map.of("team", "a"));
+    ssi.getSpec().getSecret().setAnnotations(java.util.Map.of("note", "fine"));
+    assertThat(ImportValidation.problems(ssi.getSpec())).isEmpty();
+  }
+
+  @Test
   void aMissingSpecIsAProblemNotACrash() {
     assertThat(ImportValidation.problems(null)).containsExactly("the import has no spec");
     SecretsStoreImportSpec empty = new SecretsStoreImportSpec();

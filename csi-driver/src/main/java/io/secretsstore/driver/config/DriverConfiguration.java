@@ -6,11 +6,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.driver.csi.IdentityGrpcService;
 import io.secretsstore.driver.csi.NodeGrpcService;
 import io.secretsstore.driver.fs.MountTable;
+import io.secretsstore.driver.health.CsiSocketHealthIndicator;
+import io.secretsstore.driver.health.KubeletRegistrationHealthIndicator;
+import io.secretsstore.driver.health.ProviderHealthIndicator;
 import io.secretsstore.driver.provider.ProviderClients;
+import io.secretsstore.driver.provider.ProvidersDirectory;
 import io.secretsstore.driver.publish.DriverMetrics;
 import io.secretsstore.driver.publish.ImportResolver;
+import io.secretsstore.driver.publish.VolumeRecovery;
 import io.secretsstore.driver.publish.VolumeService;
+import io.secretsstore.driver.registration.KubeletRegistration;
+import io.secretsstore.driver.registration.PluginRegistrationServer;
 import io.secretsstore.driver.rotation.RotationScheduler;
+import io.secretsstore.driver.state.VolumeStateStore;
 import io.secretsstore.driver.status.PodEvents;
 import io.secretsstore.driver.status.PodStatusWriter;
 import java.io.IOException;
@@ -23,9 +31,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
 
 /** Wires the driver; typed settings are read here once. */
 @Configuration(proxyBeanMethods = false)
@@ -37,8 +47,13 @@ public class DriverConfiguration {
     return new KubernetesClientBuilder().build();
   }
 
+  /**
+   * The providers' socket directory, writable for the providers' group before any provider is
+   * called (a non-root provider waits for this to bind its socket).
+   */
   @Bean(destroyMethod = "close")
   ProviderClients providerClients(DriverProperties properties) {
+    ProvidersDirectory.prepare(properties.providersDir(), properties.providersGroupId());
     return new ProviderClients(properties.providersDir(), properties.providerTimeout());
   }
 
@@ -80,10 +95,31 @@ public class DriverConfiguration {
             new PodStatusWriter(
                 kubernetes, kubernetesWrites, properties.nodeId(), properties.podStatus()),
             self -> new DriverMetrics(registry, self::mountedCount),
-            clock);
-    // Volumes of a previous run first, so kubelet's unpublish and rotation find them.
-    service.recover();
+            clock,
+            openState(properties));
     return service;
+  }
+
+  private static VolumeStateStore openState(DriverProperties properties) {
+    try {
+      return VolumeStateStore.open(properties.stateDir());
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot prepare the restart state directory "
+              + properties.stateDir()
+              + " (secrets-store.driver.state-dir): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Volumes of a previous run are taken over once the driver serves: a bad record cannot stop the
+   * start, and kubelet's unpublish of a volume not yet recovered still unmounts it.
+   */
+  @EventListener(ApplicationReadyEvent.class)
+  void recoverVolumes(ApplicationReadyEvent ready) {
+    new VolumeRecovery(ready.getApplicationContext().getBean(VolumeService.class)).recover();
   }
 
   @Bean(destroyMethod = "close")
@@ -103,12 +139,51 @@ public class DriverConfiguration {
 
   @Bean
   IdentityGrpcService identityGrpcService(
-      DriverProperties properties,
-      ProviderClients providers,
-      ObjectProvider<BuildProperties> build,
-      DriverSocket socket) {
+      DriverProperties properties, ObjectProvider<BuildProperties> build, DriverSocket socket) {
     String version = build.getIfAvailable() == null ? "0.1.0" : build.getIfAvailable().getVersion();
-    return new IdentityGrpcService(properties.driverName(), version, providers);
+    return new IdentityGrpcService(properties.driverName(), version);
+  }
+
+  /**
+   * Registration with kubelet's plugin watcher; empty when the upstream node-driver-registrar
+   * sidecar does the job.
+   */
+  @Bean(destroyMethod = "close")
+  KubeletRegistration kubeletRegistration(DriverProperties properties) {
+    if (!properties.registration().enabled()) {
+      return new KubeletRegistration(null);
+    }
+    return new KubeletRegistration(
+        new PluginRegistrationServer(
+            properties.registrationSocket(),
+            properties.driverName(),
+            properties.registration().kubeletEndpoint()));
+  }
+
+  /**
+   * Registers only once the application is ready, i.e. the CSI socket serves: kubelet calls it
+   * right after {@code GetInfo}, and a registration against a socket that does not answer yet
+   * fails.
+   */
+  @EventListener(ApplicationReadyEvent.class)
+  void registerWithKubelet(ApplicationReadyEvent ready) {
+    ready.getApplicationContext().getBean(KubeletRegistration.class).start();
+  }
+
+  @Bean(destroyMethod = "close")
+  CsiSocketHealthIndicator csiSocketHealthIndicator(DriverProperties properties) {
+    return new CsiSocketHealthIndicator(properties.socketPath(), Duration.ofSeconds(3));
+  }
+
+  @Bean
+  KubeletRegistrationHealthIndicator kubeletRegistrationHealthIndicator(
+      KubeletRegistration registration) {
+    return new KubeletRegistrationHealthIndicator(registration.server().orElse(null));
+  }
+
+  @Bean
+  ProviderHealthIndicator providerHealthIndicator(ProviderClients providers) {
+    return new ProviderHealthIndicator(providers);
   }
 
   @Bean

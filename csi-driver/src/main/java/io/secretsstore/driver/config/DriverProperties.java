@@ -8,31 +8,51 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * The driver's settings ({@code secrets-store.driver.*}), checked once at start.
+ * The driver's settings ({@code secrets-store.driver.*}), checked once at start. Paths that kubelet
+ * decides derive from {@code kubeletRoot} unless set on their own.
  *
- * @param endpoint kubelet's socket, {@code unix:///csi/csi.sock}
+ * @param endpoint the CSI socket, {@code unix:///abs/path}; default {@code
+ *     unix://<kubeletRoot>/plugins/<driverName>/csi.sock}
  * @param driverName the CSI driver name pods put into {@code volumes[].csi.driver}
- * @param nodeId this node's name (the DaemonSet passes {@code NODE_NAME})
+ * @param nodeId this node's name; {@code application.yaml} takes it from the environment variable
+ *     {@code NODE_NAME} (the DaemonSet sets it from {@code spec.nodeName})
  * @param providersDir where providers put their sockets ({@code <provider>.sock})
- * @param kubeletPodsDir kubelet's pods directory; targets outside it are refused
+ * @param providersGroupId group that owns {@code providersDir} (mode 0770): the providers' group,
+ *     so a non-root provider can bind its socket there (the chart renders the provider pods' {@code
+ *     runAsGroup})
+ * @param kubeletRoot kubelet's root directory ({@code --root-dir})
+ * @param kubeletPodsDir kubelet's pods directory, default {@code <kubeletRoot>/pods}; targets
+ *     outside it are refused
  * @param tmpfsSize size limit of each volume's tmpfs
  * @param fileMode default mode of the files, e.g. {@code 0644} (written in octal)
  * @param providerTimeout how long one provider call may take
  * @param rotation autorotation settings
  * @param podStatus whether to keep a {@code SecretsStoreImportPodStatus} per pod volume
+ * @param registration self-registration with kubelet's plugin watcher
+ * @param stateDir the driver's restart state (root-only, 0700); default {@code volumes} next to the
+ *     CSI socket, a host directory of the driver's own that no pod sees
  */
 @ConfigurationProperties("secrets-store.driver")
 public record DriverProperties(
-    @DefaultValue("unix:///csi/csi.sock") String endpoint,
+    String endpoint,
     @DefaultValue(CsiNames.DRIVER_NAME) String driverName,
-    @DefaultValue("${NODE_NAME:}") String nodeId,
+    String nodeId,
     @DefaultValue(CsiNames.PROVIDERS_DIR_DEFAULT) Path providersDir,
-    @DefaultValue("/var/lib/kubelet/pods") Path kubeletPodsDir,
+    @DefaultValue(DEFAULT_PROVIDERS_GROUP_ID) int providersGroupId,
+    @DefaultValue(DEFAULT_KUBELET_ROOT) Path kubeletRoot,
+    Path kubeletPodsDir,
     @DefaultValue("16MB") DataSize tmpfsSize,
     @DefaultValue("0644") String fileMode,
     @DefaultValue("30s") Duration providerTimeout,
     @DefaultValue Rotation rotation,
-    @DefaultValue("true") boolean podStatus) {
+    @DefaultValue("true") boolean podStatus,
+    @DefaultValue Registration registration,
+    Path stateDir) {
+
+  public static final String DEFAULT_KUBELET_ROOT = "/var/lib/kubelet";
+
+  /** The group our provider runs as in the chart ({@code podSecurityContext.runAsGroup}). */
+  public static final String DEFAULT_PROVIDERS_GROUP_ID = "65532";
 
   /**
    * @param enabled whether volumes are rotated at all
@@ -44,15 +64,43 @@ public record DriverProperties(
       @DefaultValue("2m") Duration interval,
       @DefaultValue("8") int parallelism) {}
 
+  /**
+   * Registration with kubelet's plugin watcher ({@code pluginregistration.v1}), what the upstream
+   * node-driver-registrar sidecar does; turn it off when that sidecar is used.
+   *
+   * @param enabled whether the driver serves its registration socket
+   * @param registryDir kubelet's plugin registry, default {@code <kubeletRoot>/plugins_registry};
+   *     the socket is {@code <registryDir>/<driverName>-reg.sock}
+   * @param kubeletEndpoint the CSI socket's path as kubelet sees it (advertised in {@code
+   *     GetInfo}), default the endpoint's path
+   */
+  public record Registration(
+      @DefaultValue("true") boolean enabled, Path registryDir, String kubeletEndpoint) {}
+
   public DriverProperties {
     if (nodeId == null || nodeId.isBlank()) {
       throw new IllegalArgumentException(
-          "secrets-store.driver.node-id is not set: the DaemonSet must pass the node name (NODE_NAME"
-              + " from spec.nodeName)");
+          "secrets-store.driver.node-id is not set: the DaemonSet must pass the node name"
+              + " (environment variable NODE_NAME from spec.nodeName)");
+    }
+    if (providersGroupId < 0) {
+      throw new IllegalArgumentException(
+          "secrets-store.driver.providers-group-id must be a group id (0 or more): "
+              + providersGroupId);
+    }
+    if (!kubeletRoot.isAbsolute()) {
+      throw new IllegalArgumentException(
+          "secrets-store.driver.kubelet-root must be absolute: " + kubeletRoot);
+    }
+    if (kubeletPodsDir == null) {
+      kubeletPodsDir = kubeletRoot.resolve("pods");
     }
     if (!kubeletPodsDir.isAbsolute()) {
       throw new IllegalArgumentException(
           "secrets-store.driver.kubelet-pods-dir must be absolute: " + kubeletPodsDir);
+    }
+    if (endpoint == null || endpoint.isBlank()) {
+      endpoint = defaultEndpoint(kubeletRoot.toString(), driverName);
     }
     if (rotation.interval().compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException(
@@ -63,7 +111,34 @@ public record DriverProperties(
           "secrets-store.driver.rotation.parallelism must be at least 1");
     }
     fileModeBits(fileMode);
-    socketPath(endpoint);
+    Path socket = socketPath(endpoint);
+    if (stateDir == null) {
+      stateDir = socket.getParent().resolve("volumes");
+    }
+    if (!stateDir.isAbsolute()) {
+      throw new IllegalArgumentException(
+          "secrets-store.driver.state-dir must be absolute: " + stateDir);
+    }
+    registration =
+        new Registration(
+            registration.enabled(),
+            registration.registryDir() == null
+                ? kubeletRoot.resolve("plugins_registry")
+                : registration.registryDir(),
+            registration.kubeletEndpoint() == null || registration.kubeletEndpoint().isBlank()
+                ? socket.toString()
+                : registration.kubeletEndpoint());
+    if (!registration.registryDir().isAbsolute()
+        || !Path.of(registration.kubeletEndpoint()).isAbsolute()) {
+      throw new IllegalArgumentException(
+          "secrets-store.driver.registration.registry-dir and .kubelet-endpoint must be absolute"
+              + " paths");
+    }
+  }
+
+  /** kubelet's convention for a CSI driver's socket. */
+  public static String defaultEndpoint(String kubeletRoot, String driverName) {
+    return "unix://" + Path.of(kubeletRoot, "plugins", driverName, "csi.sock");
   }
 
   public int fileModeBits() {
@@ -72,6 +147,11 @@ public record DriverProperties(
 
   public Path socketPath() {
     return socketPath(endpoint);
+  }
+
+  /** The registration socket kubelet's plugin watcher finds. */
+  public Path registrationSocket() {
+    return registration.registryDir().resolve(driverName + "-reg.sock");
   }
 
   private static int fileModeBits(String mode) {

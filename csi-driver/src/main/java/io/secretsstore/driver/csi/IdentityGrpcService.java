@@ -2,9 +2,6 @@ package io.secretsstore.driver.csi;
 
 import com.google.protobuf.BoolValue;
 import io.grpc.stub.StreamObserver;
-import io.secretsstore.driver.provider.ProviderClients;
-import io.secretsstore.driver.provider.ProviderException;
-import io.secretsstore.driver.publish.ImportResolver;
 import io.secretsstore.model.csi.v1.GetPluginCapabilitiesRequest;
 import io.secretsstore.model.csi.v1.GetPluginCapabilitiesResponse;
 import io.secretsstore.model.csi.v1.GetPluginInfoRequest;
@@ -12,24 +9,21 @@ import io.secretsstore.model.csi.v1.GetPluginInfoResponse;
 import io.secretsstore.model.csi.v1.IdentityGrpc;
 import io.secretsstore.model.csi.v1.ProbeRequest;
 import io.secretsstore.model.csi.v1.ProbeResponse;
-import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** CSI Identity: who we are, and ready only while our provider answers. */
+/**
+ * CSI Identity: who we are, and whether the driver itself serves. {@code Probe} is about the driver
+ * only: liveness probes restart a driver whose Probe fails, and a provider that is away
+ * (restarting, not installed yet) is no reason to restart the driver; it shows in readiness
+ * instead.
+ */
 public final class IdentityGrpcService extends IdentityGrpc.IdentityImplBase {
-
-  private static final Logger log = LoggerFactory.getLogger(IdentityGrpcService.class);
 
   private final String driverName;
   private final String version;
-  private final ProviderClients providers;
-  private volatile boolean lastReady = true;
 
-  public IdentityGrpcService(String driverName, String version, ProviderClients providers) {
+  public IdentityGrpcService(String driverName, String version) {
     this.driverName = driverName;
     this.version = version;
-    this.providers = providers;
   }
 
   @Override
@@ -49,20 +43,10 @@ public final class IdentityGrpcService extends IdentityGrpc.IdentityImplBase {
     response.onCompleted();
   }
 
+  /** Answering at all means the socket and the gRPC server work; nothing else is asked. */
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> response) {
-    boolean ready;
-    try {
-      providers.version(ImportResolver.VAULT_PROVIDER, Duration.ofSeconds(2));
-      ready = true;
-    } catch (ProviderException e) {
-      ready = false;
-      if (lastReady) {
-        log.warn("not ready: {}", e.getMessage());
-      }
-    }
-    lastReady = ready;
-    response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(ready)).build());
+    response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build());
     response.onCompleted();
   }
 }

@@ -35,6 +35,13 @@ public final class NodeGrpcService extends NodeGrpc.NodeImplBase {
       if (!request.hasVolumeCapability()) {
         throw PublishException.invalid("volume capability is missing");
       }
+      if (!request.getReadonly()) {
+        // Upstream's wording (kubernetes-sigs driver), plus the fix. A writable volume would let a
+        // root container rearrange what the driver writes into next.
+        throw PublishException.invalid(
+            "Readonly is not true in request: secrets volumes are read-only, set readOnly: true"
+                + " on the pod's csi volume");
+      }
       if (request.getVolumeCapability().hasBlock()) {
         throw PublishException.invalid("block volumes are not supported; use a filesystem volume");
       }

@@ -1,25 +1,22 @@
 package io.secretsstore.driver.fs;
 
+import io.secretsstore.linux.Directory;
+import io.secretsstore.linux.ErrnoException;
+import io.secretsstore.linux.Libc;
 import io.secretsstore.model.crd.SsiPatterns;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.regex.Pattern;
 
 /**
  * Writes a set of files into a volume so that readers never see a partial set, the way kubelet
@@ -43,6 +40,10 @@ public final class AtomicWriter {
   private static final String GENERATION_PREFIX = "..";
   private static final DateTimeFormatter GENERATION_FORMAT =
       DateTimeFormatter.ofPattern("yyyy_MM_dd_HH_mm_ss.nnnnnnnnn");
+
+  private static final Pattern GENERATION_NAME =
+      Pattern.compile("^\\.\\.\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}\\.\\d{9}(_\\d{1,3})?$");
+  private static final int MAX_DEPTH = 8;
 
   private final Clock clock;
 
@@ -83,111 +84,133 @@ public final class AtomicWriter {
     }
   }
 
-  /** Replaces the volume's content with {@code files}, atomically for readers of {@code ..data}. */
-  public void write(Path target, List<VolumeFile> files) throws IOException {
+  /**
+   * Replaces the volume's content with {@code files}, atomically for readers of {@code ..data}.
+   *
+   * <p>Nothing read back from the volume decides what is written or deleted outside of it: every
+   * operation goes through a handle of {@code target} (no symlink is followed), files are created
+   * with their final mode in one open, and the generation to delete is {@code previous} (the
+   * driver's memory) or, when the driver has none, {@code ..data}'s target only if it is a single
+   * relative {@code ..<stamp>} name.
+   *
+   * @param previous the generation this driver wrote last into {@code target}, or null
+   * @return the new generation's name, for the caller to remember
+   */
+  public String write(Path target, List<VolumeFile> files, String previous) throws IOException {
     validate(files);
-    Path generation = newGeneration(target);
-    boolean swapped = false;
-    try {
-      for (VolumeFile file : files) {
-        Path path = generation.resolve(file.name());
-        Files.write(path, file.contents(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        Files.setPosixFilePermissions(path, permissions(file.mode()));
+    try (Directory volume = Directory.open(target)) {
+      String generation = newGeneration(volume);
+      boolean swapped = false;
+      try {
+        try (Directory dir = volume.openDirectory(generation)) {
+          for (VolumeFile file : files) {
+            dir.createFile(file.name(), file.mode(), file.contents());
+          }
+        }
+        String replaced = previous != null ? previous : currentGeneration(volume).orElse(null);
+        volume.deleteFile(DATA_LINK_TMP);
+        volume.symlink(DATA_LINK_TMP, generation);
+        volume.rename(DATA_LINK_TMP, DATA_LINK);
+        swapped = true;
+        Set<String> names = new HashSet<>();
+        for (VolumeFile file : files) {
+          names.add(file.name());
+          linkVisibleName(volume, file.name());
+        }
+        removeStale(volume, names, generation, replaced);
+        return generation;
+      } catch (IOException | RuntimeException e) {
+        // Before the swap readers never saw the new generation; after it, it is the current one.
+        if (!swapped) {
+          deleteTree(volume, generation, 0);
+        }
+        throw e;
       }
-      Files.setPosixFilePermissions(generation, permissions(0755));
-      Path previous = currentGeneration(target);
-      Path tmpLink = target.resolve(DATA_LINK_TMP);
-      Files.deleteIfExists(tmpLink);
-      Files.createSymbolicLink(tmpLink, generation.getFileName());
-      Files.move(tmpLink, target.resolve(DATA_LINK), StandardCopyOption.ATOMIC_MOVE);
-      swapped = true;
-      Set<String> names = new HashSet<>();
-      for (VolumeFile file : files) {
-        names.add(file.name());
-        linkVisibleName(target, file.name());
-      }
-      removeStale(target, names, generation, previous);
-    } catch (IOException | RuntimeException e) {
-      // Before the swap readers never saw the new generation; after it, it is the current one.
-      if (!swapped) {
-        deleteTree(generation);
-      }
-      throw e;
     }
   }
 
-  /** The directory {@code ..data} points to, or null when nothing was written yet. */
-  public static Path currentGeneration(Path target) throws IOException {
-    Path link = target.resolve(DATA_LINK);
-    if (!Files.isSymbolicLink(link)) {
-      return null;
-    }
-    return target.resolve(Files.readSymbolicLink(link));
+  /**
+   * The generation {@code ..data} names, if it is a single relative {@code ..<stamp>} name (what
+   * this driver writes); anything else is ignored, never followed.
+   */
+  static Optional<String> currentGeneration(Directory volume) throws IOException {
+    return volume.readLink(DATA_LINK).filter(AtomicWriter::isGenerationName);
   }
 
-  private Path newGeneration(Path target) throws IOException {
+  /** A name this writer gives generations: {@code ..yyyy_MM_dd_HH_mm_ss.nnnnnnnnn[_n]}. */
+  public static boolean isGenerationName(String name) {
+    return name != null && GENERATION_NAME.matcher(name).matches();
+  }
+
+  private String newGeneration(Directory volume) throws IOException {
     String stamp =
         LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).format(GENERATION_FORMAT);
     for (int attempt = 0; ; attempt++) {
-      Path candidate =
-          target.resolve(GENERATION_PREFIX + stamp + (attempt == 0 ? "" : "_" + attempt));
+      String candidate = GENERATION_PREFIX + stamp + (attempt == 0 ? "" : "_" + attempt);
       try {
-        return Files.createDirectory(candidate);
-      } catch (FileAlreadyExistsException e) {
-        if (attempt > 100) {
+        volume.createDirectory(candidate, 0755);
+        return candidate;
+      } catch (ErrnoException e) {
+        if (e.errno() != Libc.EEXIST || attempt > 100) {
           throw e;
         }
       }
     }
   }
 
-  private static void linkVisibleName(Path target, String name) throws IOException {
-    Path visible = target.resolve(name);
-    Path destination = Path.of(DATA_LINK, name);
-    if (Files.isSymbolicLink(visible) && Files.readSymbolicLink(visible).equals(destination)) {
+  private static void linkVisibleName(Directory volume, String name) throws IOException {
+    String destination = DATA_LINK + "/" + name;
+    if (volume.readLink(name).filter(destination::equals).isPresent()) {
       return;
     }
-    // A new name (or anything else squatting on it) is replaced by a symlink, atomically.
-    Path tmp = target.resolve(GENERATION_PREFIX + "tmp_" + name);
-    Files.deleteIfExists(tmp);
-    Files.createSymbolicLink(tmp, destination);
-    if (Files.isDirectory(visible, LinkOption.NOFOLLOW_LINKS)) {
-      deleteTree(visible);
-    }
-    Files.move(tmp, visible, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** Deletes names no longer served and every generation but the current one. */
-  private static void removeStale(Path target, Set<String> names, Path current, Path previous)
-      throws IOException {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (name.startsWith(GENERATION_PREFIX)) {
-          boolean generationDir =
-              Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !entry.equals(current);
-          if (generationDir) {
-            deleteTree(entry);
-          }
-        } else if (!names.contains(name) && Files.isSymbolicLink(entry)) {
-          Files.deleteIfExists(entry);
-        }
-      }
-    }
-    if (previous != null && !previous.equals(current)) {
-      deleteTree(previous);
+    // A new name (or a file squatting on it) is replaced by the symlink, atomically; rename(2)
+    // replaces a symlink itself, never what it points to.
+    String tmp = GENERATION_PREFIX + "tmp_" + name;
+    volume.deleteFile(tmp);
+    volume.symlink(tmp, destination);
+    try {
+      volume.rename(tmp, name);
+    } catch (IOException e) {
+      volume.deleteFile(tmp);
+      throw e;
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+  /**
+   * Deletes the replaced generation and the visible links no longer served. Only entries of the
+   * volume's own handle are removed (a symlink is unlinked, never followed).
+   */
+  private static void removeStale(
+      Directory volume, Set<String> names, String current, String replaced) throws IOException {
+    if (replaced != null && isGenerationName(replaced) && !replaced.equals(current)) {
+      deleteTree(volume, replaced, 0);
     }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
+    for (String name : volume.names()) {
+      if (name.startsWith(GENERATION_PREFIX) || names.contains(name)) {
+        continue;
+      }
+      if (volume.readLink(name).filter(link -> link.equals(DATA_LINK + "/" + name)).isPresent()) {
+        volume.deleteFile(name);
       }
     }
+  }
+
+  /** Deletes {@code name} in {@code parent}: a file, or a real directory and what is in it. */
+  static void deleteTree(Directory parent, String name, int depth) throws IOException {
+    try {
+      parent.deleteFile(name);
+      return;
+    } catch (ErrnoException e) {
+      if (e.errno() != Libc.EISDIR || depth > MAX_DEPTH) {
+        throw e;
+      }
+    }
+    try (Directory dir = parent.openDirectory(name)) {
+      for (String child : dir.names()) {
+        deleteTree(dir, child, depth + 1);
+      }
+    }
+    parent.deleteDirectory(name);
   }
 
   static Set<PosixFilePermission> permissions(int mode) {

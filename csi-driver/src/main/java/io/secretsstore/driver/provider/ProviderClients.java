@@ -9,6 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
 public final class ProviderClients implements AutoCloseable {
 
   /** Trailer in which our provider sends its stable error code. */
-  public static final String ERROR_CODE_TRAILER = "x-secrets-store-error-code";
+  public static final String ERROR_CODE_TRAILER = ProviderProtocol.ERROR_CODE_TRAILER;
 
   private static final Metadata.Key<String> ERROR_CODE =
       Metadata.Key.of(ERROR_CODE_TRAILER, Metadata.ASCII_STRING_MARSHALLER);

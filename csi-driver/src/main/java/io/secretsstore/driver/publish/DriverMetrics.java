@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * The driver's meters. {@code error_type} is a stable code (e.g. {@code import_not_found}, {@code
- * permission_denied}), never a message.
+ * permission_denied}) from the closed set of {@link ErrorTypes}, never a message or a string a
+ * provider made up.
  */
 public final class DriverMetrics {
 
@@ -34,7 +35,7 @@ public final class DriverMetrics {
   void rotation(Duration took, String result, String errorType) {
     Timer.builder("secrets_store.driver.rotation")
         .tag("result", result)
-        .tag("error_type", errorType == null ? "" : errorType)
+        .tag("error_type", errorType == null ? "" : ErrorTypes.label(errorType))
         .register(registry)
         .record(took);
   }
@@ -46,7 +47,7 @@ public final class DriverMetrics {
   private Timer timer(String name, String errorType) {
     return Timer.builder(name)
         .tag("outcome", errorType == null ? "success" : "error")
-        .tag("error_type", errorType == null ? "" : errorType)
+        .tag("error_type", errorType == null ? "" : ErrorTypes.label(errorType))
         .register(registry);
   }
 }

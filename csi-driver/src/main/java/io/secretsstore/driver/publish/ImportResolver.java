@@ -10,14 +10,10 @@ import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretsStoreImport;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.model.names.CsiNames;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,63 +44,10 @@ public final class ImportResolver {
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  /**
-   * How long a rotation reuses an import it read: the volumes of one import rotate within moments
-   * of each other, and should cost the API server one read per cycle, not one per volume.
-   */
-  static final Duration ROTATION_REUSE = Duration.ofSeconds(10);
-
-  /** The last read of one import; its lock makes concurrent rotations share one read. */
-  private static final class Recent {
-    final ReentrantLock lock = new ReentrantLock();
-    volatile ProviderMount mount;
-    volatile long readAtNanos;
-  }
-
   private final KubernetesClient kubernetes;
-  private final LongSupplier nanoTime;
-  private final Map<String, Recent> recent = new ConcurrentHashMap<>();
 
   public ImportResolver(KubernetesClient kubernetes) {
-    this(kubernetes, System::nanoTime);
-  }
-
-  ImportResolver(KubernetesClient kubernetes, LongSupplier nanoTime) {
     this.kubernetes = kubernetes;
-    this.nanoTime = nanoTime;
-  }
-
-  /**
-   * {@link #resolve} for rotation: reuses a read of the same import from the last {@link
-   * #ROTATION_REUSE}. Publishes always read afresh, so a fixed import applies on kubelet's retry.
-   */
-  public ProviderMount resolveForRotation(String namespace, Map<String, String> volumeContext)
-      throws PublishException {
-    String key =
-        namespace
-            + "/"
-            + volumeContext.get(CsiNames.ATTRIBUTE_SECRETS_STORE_IMPORT)
-            + "/"
-            + volumeContext.get(CsiNames.ATTRIBUTE_SECRET_PROVIDER_CLASS);
-    Recent entry = recent.computeIfAbsent(key, k -> new Recent());
-    entry.lock.lock();
-    try {
-      if (entry.mount != null && isFresh(entry, nanoTime.getAsLong())) {
-        return entry.mount;
-      }
-      ProviderMount mount = resolve(namespace, volumeContext);
-      entry.mount = mount;
-      entry.readAtNanos = nanoTime.getAsLong();
-      long now = entry.readAtNanos;
-      recent.values().removeIf(r -> !r.lock.isLocked() && !isFresh(r, now));
-      return mount;
-    } finally {
-      entry.lock.unlock();
-    }
-  }
-
-  private static boolean isFresh(Recent entry, long now) {
-    return now - entry.readAtNanos < ROTATION_REUSE.toNanos();
   }
 
   public ProviderMount resolve(String namespace, Map<String, String> volumeContext)

@@ -6,16 +6,18 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A volume this driver has mounted. Identity fields are fixed; the kubelet token, the object
- * versions and the rotation bookkeeping change over the volume's life. The kubelet token lives only
- * in memory (never in the state file).
+ * A volume this driver has mounted. The identity (pod, volume context) comes only from kubelet's
+ * requests: set at publish, or, for a volume taken over after a restart, at kubelet's first
+ * republish (until then {@link #pod()} is null and the volume is not rotated). The kubelet token,
+ * the object versions and the rotation bookkeeping change over the volume's life; the token lives
+ * only in memory.
  */
 public final class MountedVolume {
 
   private final String volumeId;
   private final Path target;
-  private final PodInfo pod;
-  private final Map<String, String> volumeContext;
+  private volatile PodInfo pod;
+  private volatile Map<String, String> volumeContext;
   private final Instant mountTime;
 
   /** Serialises publish-refresh, rotation and unpublish of this volume. */
@@ -26,6 +28,9 @@ public final class MountedVolume {
   private volatile ProviderMount lastMount;
   private volatile Instant lastRotation;
   private volatile String lastError;
+
+  /** The generation directory this driver wrote last; from its memory, never from the volume. */
+  private volatile String generation;
 
   MountedVolume(
       String volumeId,
@@ -40,7 +45,7 @@ public final class MountedVolume {
     this.volumeId = volumeId;
     this.target = target;
     this.pod = pod;
-    this.volumeContext = Map.copyOf(volumeContext);
+    this.volumeContext = volumeContext == null ? null : Map.copyOf(volumeContext);
     this.mountTime = mountTime;
     this.tokens = tokens;
     this.objectVersions = Map.copyOf(objectVersions);
@@ -62,6 +67,19 @@ public final class MountedVolume {
 
   public Map<String, String> volumeContext() {
     return volumeContext;
+  }
+
+  /** Whether kubelet has told this run of the driver whose volume this is. */
+  public boolean hasIdentity() {
+    return pod != null;
+  }
+
+  /** A recovered volume learns its identity from kubelet's republish, once. */
+  void adopt(PodInfo pod, Map<String, String> volumeContext) {
+    if (this.pod == null) {
+      this.volumeContext = Map.copyOf(volumeContext);
+      this.pod = pod;
+    }
   }
 
   public Instant mountTime() {
@@ -100,6 +118,14 @@ public final class MountedVolume {
     this.lastRotation = time;
   }
 
+  public String generation() {
+    return generation;
+  }
+
+  void generation(String name) {
+    this.generation = name;
+  }
+
   public String lastError() {
     return lastError;
   }
@@ -110,6 +136,9 @@ public final class MountedVolume {
 
   @Override
   public String toString() {
-    return "volume " + volumeId + " of pod " + pod.namespace() + "/" + pod.name();
+    PodInfo known = pod;
+    return known == null
+        ? "volume " + volumeId + " (recovered, pod not yet republished)"
+        : "volume " + volumeId + " of pod " + known.namespace() + "/" + known.name();
   }
 }

@@ -5,12 +5,14 @@ import io.secretsstore.driver.fs.AtomicWriter;
 import io.secretsstore.driver.fs.LinuxMounts;
 import io.secretsstore.driver.fs.MountTable;
 import io.secretsstore.driver.fs.VolumeFile;
-import io.secretsstore.driver.fs.VolumeState;
 import io.secretsstore.driver.provider.ProviderClients;
 import io.secretsstore.driver.provider.ProviderException;
+import io.secretsstore.driver.state.VolumeRecord;
+import io.secretsstore.driver.state.VolumeStateStore;
 import io.secretsstore.driver.status.PodEvents;
 import io.secretsstore.driver.status.PodStatusWriter;
 import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
@@ -37,13 +39,23 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Publishes, rotates and unpublishes secrets volumes: validates kubelet's request, reads the
  * import, mounts a tmpfs, asks the provider for the files and writes them atomically; remembers
- * every mounted volume (in memory and in a state file inside the volume, for restarts).
+ * every mounted volume (in memory, and for restarts in the driver's root-only state directory,
+ * never inside a volume).
  */
 public final class VolumeService {
 
   /** Settings of the volume lifecycle. */
   public record Settings(
-      Path kubeletPodsDir, long tmpfsSizeBytes, int fileMode, Duration tokenMargin) {}
+      Path kubeletPodsDir,
+      long tmpfsSizeBytes,
+      int fileMode,
+      Duration tokenMargin,
+      Path injectorBundleDir) {
+    /** The injector bundle where the driver image carries it. */
+    public Settings(Path kubeletPodsDir, long tmpfsSizeBytes, int fileMode, Duration tokenMargin) {
+      this(kubeletPodsDir, tmpfsSizeBytes, fileMode, tokenMargin, InjectorBundleMount.DEFAULT_DIR);
+    }
+  }
 
   private static final Logger log = LoggerFactory.getLogger(VolumeService.class);
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -57,7 +69,9 @@ public final class VolumeService {
   private final PodStatusWriter statuses;
   private final DriverMetrics metrics;
   private final Clock clock;
+  private final VolumeStateStore state;
   private final Map<String, MountedVolume> volumes = new ConcurrentHashMap<>();
+  private final InjectorBundleMount injectorBundle;
 
   public VolumeService(
       Settings settings,
@@ -67,7 +81,9 @@ public final class VolumeService {
       PodEvents events,
       PodStatusWriter statuses,
       java.util.function.Function<VolumeService, DriverMetrics> metrics,
-      Clock clock) {
+      Clock clock,
+      VolumeStateStore state) {
+    this.state = state;
     this.settings = settings;
     this.imports = imports;
     this.providers = providers;
@@ -77,6 +93,7 @@ public final class VolumeService {
     this.statuses = statuses;
     this.metrics = metrics.apply(this);
     this.clock = clock;
+    this.injectorBundle = new InjectorBundleMount(settings.injectorBundleDir());
   }
 
   public DriverMetrics metrics() {
@@ -112,8 +129,12 @@ public final class VolumeService {
       pod = PodInfo.from(volumeContext, volumeNameOf(target));
       checkEphemeral(volumeContext);
       checkPodOwnsTarget(pod, target);
+      if (InjectorBundleMount.requested(volumeContext)) {
+        injectorBundle.publish(target, volumeContext); // the injector's CSI delivery
+        return;
+      }
       KubeletTokens tokens = KubeletTokens.from(volumeContext);
-      if (refreshIfMounted(volumeId, target, tokens)) {
+      if (refreshIfMounted(volumeId, target, tokens, pod, volumeContext)) {
         return;
       }
       mountNew(volumeId, target, pod, volumeContext, secrets, tokens);
@@ -181,11 +202,23 @@ public final class VolumeService {
     }
   }
 
-  /** A repeated publish of a mounted target: keep the files, take kubelet's fresh token. */
-  private boolean refreshIfMounted(String volumeId, Path target, KubeletTokens tokens)
+  /**
+   * A repeated publish of a mounted target: keep the files, take kubelet's fresh token; a volume
+   * taken over after a restart takes its identity from this request (kubelet's), never from disk.
+   */
+  private boolean refreshIfMounted(
+      String volumeId,
+      Path target,
+      KubeletTokens tokens,
+      PodInfo pod,
+      Map<String, String> volumeContext)
       throws PublishException {
     MountedVolume known = volumes.get(volumeId);
     if (known != null && known.target().equals(target) && mountTable.isTmpfsMountPoint(target)) {
+      if (!known.hasIdentity()) {
+        known.adopt(pod, withoutTokens(volumeContext));
+        log.info("{} taken over from a previous run", known);
+      }
       if (tokens != null) {
         known.tokens(tokens);
       }
@@ -222,15 +255,16 @@ public final class VolumeService {
       throw new PublishException(Status.Code.INTERNAL, "mount_failed", e.getMessage(), e);
     }
     try {
-      Map<String, String> versions =
-          fetchAndWrite(target, pod, volumeContext, secrets, mount, Map.of());
+      Written written =
+          fetchAndWrite(target, pod, volumeContext, secrets, mount, Map.of(), null, null);
+      Map<String, String> versions = written.versions();
       Instant now = clock.instant();
       Map<String, String> storedContext = withoutTokens(volumeContext);
-      new VolumeState(volumeId, target.toString(), storedContext, versions, now.toString(), null)
-          .save(target);
       MountedVolume volume =
           new MountedVolume(
               volumeId, target, pod, storedContext, now, tokens, versions, mount, null);
+      volume.generation(written.generation());
+      state.save(record(volume));
       volumes.put(volumeId, volume);
       statuses.mounted(volume);
       log.info(
@@ -253,21 +287,30 @@ public final class VolumeService {
     }
   }
 
+  /** What a provider call left in the volume: its object versions and the generation written. */
+  private record Written(Map<String, String> versions, String generation) {}
+
   /**
-   * Asks the provider and writes what it returns. Returns the new object versions, or {@code
-   * current} unchanged (without writing) when the provider reports the same versions.
+   * Asks the provider and writes what it returns. Returns the new object versions and generation,
+   * or {@code current} and {@code generation} unchanged (without writing) when the provider reports
+   * the same versions.
+   *
+   * @param generation the generation this driver wrote last into {@code target} (its memory, never
+   *     read back from the volume), or null
    */
-  private Map<String, String> fetchAndWrite(
+  private Written fetchAndWrite(
       Path target,
       PodInfo pod,
       Map<String, String> volumeContext,
       Map<String, String> secrets,
       ProviderMount mount,
-      Map<String, String> current)
+      Map<String, String> current,
+      RotationCycle cycle,
+      String generation)
       throws PublishException, IOException {
     MountRequest.Builder request =
         MountRequest.newBuilder()
-            .setAttributes(JSON.writeValueAsString(attributes(mount, volumeContext)))
+            .setAttributes(JSON.writeValueAsString(attributes(mount, volumeContext, cycle)))
             .setSecrets(JSON.writeValueAsString(secrets))
             .setTargetPath(target.toString())
             .setPermission(Integer.toString(settings.fileMode()));
@@ -279,16 +322,16 @@ public final class VolumeService {
     try {
       response = providers.mount(mount.provider(), request.build());
     } catch (ProviderException e) {
-      throw new PublishException(statusOf(e.code()), e.code(), e.getMessage(), e);
+      throw new PublishException(statusOf(e.code()), ErrorTypes.label(e.code()), e.getMessage(), e);
     }
     if (response.hasError() && !response.getError().getCode().isEmpty()) {
       throw new PublishException(
           Status.Code.INTERNAL,
-          response.getError().getCode(),
+          ErrorTypes.label(response.getError().getCode()),
           "provider '"
               + mount.provider()
               + "' failed with error code "
-              + response.getError().getCode(),
+              + ErrorTypes.printable(response.getError().getCode()),
           null);
     }
     Map<String, String> versions = new LinkedHashMap<>();
@@ -313,22 +356,37 @@ public final class VolumeService {
           null);
     }
     if (!current.isEmpty() && versions.equals(current)) {
-      return current;
+      return new Written(current, generation);
     }
-    writer.write(target, files);
-    return versions;
+    return new Written(versions, writer.write(target, files, generation));
   }
 
-  /** The provider's attributes: the import's parameters plus kubelet's pod information. */
-  private static Map<String, String> attributes(
-      ProviderMount mount, Map<String, String> volumeContext) {
-    Map<String, String> attributes = new LinkedHashMap<>(mount.parameters());
+  /**
+   * The provider's attributes: the import's parameters plus kubelet's pod information and, on
+   * rotation, the cycle id. An import cannot set kubelet's keys or ours: those come only from
+   * kubelet's request and from this driver.
+   */
+  static Map<String, String> attributes(
+      ProviderMount mount, Map<String, String> volumeContext, RotationCycle cycle) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    mount
+        .parameters()
+        .forEach(
+            (key, value) -> {
+              if (!key.startsWith(ProviderProtocol.KUBELET_PREFIX)
+                  && !key.startsWith(ProviderProtocol.RESERVED_PREFIX)) {
+                attributes.put(key, value);
+              }
+            });
     volumeContext.forEach(
         (key, value) -> {
-          if (key.startsWith("csi.storage.k8s.io/")) {
+          if (key.startsWith(ProviderProtocol.KUBELET_PREFIX)) {
             attributes.put(key, value);
           }
         });
+    if (cycle != null) {
+      attributes.put(ProviderProtocol.ROTATION_CYCLE_ATTRIBUTE, cycle.id());
+    }
     return attributes;
   }
 
@@ -348,7 +406,7 @@ public final class VolumeService {
           "rate_limited",
           "server_error" ->
           Status.Code.UNAVAILABLE;
-      case "permission_denied", "login_denied" -> Status.Code.PERMISSION_DENIED;
+      case "permission_denied", "login_denied", "invalid_token" -> Status.Code.PERMISSION_DENIED;
       case "not_found", "key_not_found", "version_deleted", "version_destroyed" ->
           Status.Code.NOT_FOUND;
       case "invalid_attributes",
@@ -389,6 +447,9 @@ public final class VolumeService {
         throw PublishException.invalid("target path is missing");
       }
       Path target = Path.of(targetPath);
+      if (injectorBundle.unpublishIfBundle(target)) {
+        return;
+      }
       MountedVolume volume = volumes.get(volumeId);
       if (volume != null) {
         volume.lock.lock();
@@ -401,9 +462,12 @@ public final class VolumeService {
           }
         }
         deleteTarget(target);
+        state.delete(volumeId);
         if (volume != null) {
           volumes.remove(volumeId);
-          statuses.unmounted(volume);
+          if (volume.hasIdentity()) {
+            statuses.unmounted(volume);
+          }
           log.info("unmounted {}", volume);
         }
       } finally {
@@ -449,12 +513,21 @@ public final class VolumeService {
    * files only when versions changed; on failure keeps the old content.
    */
   public RotationResult rotate(MountedVolume volume) {
+    return rotate(volume, RotationCycle.start());
+  }
+
+  /**
+   * Rotates one volume as part of {@code cycle}: the cycle's volumes share one read of each import
+   * and, in the provider, one store read per secret.
+   */
+  public RotationResult rotate(MountedVolume volume, RotationCycle cycle) {
     if (!volume.lock.tryLock()) {
       return RotationResult.SKIPPED;
     }
     Instant started = clock.instant();
     try {
-      if (!volumes.containsKey(volume.volumeId())) {
+      if (volumes.get(volume.volumeId()) != volume || !volume.hasIdentity()) {
+        // Unpublished meanwhile, or recovered and not yet republished by kubelet.
         return RotationResult.SKIPPED;
       }
       KubeletTokens tokens = volume.tokens();
@@ -467,10 +540,20 @@ public final class VolumeService {
       }
       Map<String, String> context = new HashMap<>(volume.volumeContext());
       context.put(CsiNames.SERVICE_ACCOUNT_TOKENS, tokens.json());
-      ProviderMount mount = imports.resolveForRotation(volume.pod().namespace(), context);
+      ProviderMount mount = cycle.importOf(imports, volume.pod().namespace(), context);
       Map<String, String> before = volume.objectVersions();
-      Map<String, String> after =
-          fetchAndWrite(volume.target(), volume.pod(), context, Map.of(), mount, before);
+      Written written =
+          fetchAndWrite(
+              volume.target(),
+              volume.pod(),
+              context,
+              Map.of(),
+              mount,
+              before,
+              cycle,
+              volume.generation());
+      Map<String, String> after = written.versions();
+      volume.generation(written.generation());
       boolean changed = !after.equals(before);
       boolean recovered = volume.lastError() != null;
       volume.lastMount(mount);
@@ -479,14 +562,7 @@ public final class VolumeService {
         Instant now = clock.instant();
         volume.objectVersions(after);
         volume.lastRotation(now);
-        new VolumeState(
-                volume.volumeId(),
-                volume.target().toString(),
-                volume.volumeContext(),
-                after,
-                volume.mountTime().toString(),
-                now.toString())
-            .save(volume.target());
+        state.save(record(volume));
         events.normal(
             volume.pod(),
             PodEvents.ROTATION_COMPLETE,
@@ -545,46 +621,34 @@ public final class VolumeService {
 
   // ---------------------------------------------------------------- restart
 
+  /** What the state directory keeps of {@code volume}. */
+  static VolumeRecord record(MountedVolume volume) {
+    return new VolumeRecord(
+        volume.volumeId(),
+        volume.target().toString(),
+        volume.objectVersions(),
+        volume.generation(),
+        volume.mountTime().toString(),
+        volume.lastRotation() == null ? null : volume.lastRotation().toString());
+  }
+
   /**
-   * Picks up volumes a previous run of the driver mounted: tmpfs mounts under kubelet's pods
-   * directory that carry our state file. Their tokens come with kubelet's next republish.
+   * Takes over a volume of a previous run (see {@link VolumeRecovery}); false if kubelet published
+   * it again in this run already.
    */
-  public int recover() {
-    int recovered = 0;
-    for (Path mountPoint : mountTable.tmpfsMountsUnder(settings.kubeletPodsDir())) {
-      Optional<VolumeState> state = VolumeState.load(mountPoint);
-      if (state.isEmpty() || !state.get().targetPath().equals(mountPoint.toString())) {
-        continue;
-      }
-      VolumeState s = state.get();
-      try {
-        PodInfo pod = PodInfo.from(s.volumeContext(), volumeNameOf(mountPoint));
-        ProviderMount last = null;
-        try {
-          last = imports.resolve(pod.namespace(), s.volumeContext());
-        } catch (PublishException e) {
-          log.warn("recovered {} but cannot read its import now: {}", s.volumeId(), e.getMessage());
-        }
-        MountedVolume volume =
-            new MountedVolume(
-                s.volumeId(),
-                mountPoint,
-                pod,
-                s.volumeContext(),
-                Instant.parse(s.mountTime()),
-                null,
-                s.objectVersions(),
-                last,
-                s.lastRotationTime() == null ? null : Instant.parse(s.lastRotationTime()));
-        volumes.putIfAbsent(s.volumeId(), volume);
-        recovered++;
-      } catch (PublishException | RuntimeException e) {
-        log.warn("cannot recover the volume at {}: {}", mountPoint, e.getMessage());
-      }
-    }
-    if (recovered > 0) {
-      log.info("recovered {} volume(s) mounted by a previous run", recovered);
-    }
-    return recovered;
+  boolean takeOver(MountedVolume volume) {
+    return volumes.putIfAbsent(volume.volumeId(), volume) == null;
+  }
+
+  VolumeStateStore state() {
+    return state;
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  MountTable mountTable() {
+    return mountTable;
   }
 }

@@ -2,6 +2,7 @@ package io.secretsstore.driver.rotation;
 
 import io.secretsstore.driver.publish.DriverMetrics;
 import io.secretsstore.driver.publish.MountedVolume;
+import io.secretsstore.driver.publish.RotationCycle;
 import io.secretsstore.driver.publish.VolumeService;
 import io.secretsstore.driver.publish.VolumeService.RotationResult;
 import java.time.Duration;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rotation cycles: every {@code interval} (±10% jitter, so the nodes of a cluster do not hit the
- * store in step) all mounted volumes are rotated, {@code parallelism} at a time. Running the whole
- * node's volumes close together lets the provider share identical reads of one identity.
+ * store in step) all mounted volumes are rotated, {@code parallelism} at a time, as one {@link
+ * RotationCycle}: its volumes share one read of each import, and the provider shares one store read
+ * per (identity, path, version) among them, however long the cycle takes.
  */
 public final class RotationScheduler implements AutoCloseable {
 
@@ -73,9 +75,10 @@ public final class RotationScheduler implements AutoCloseable {
   /** One cycle over all mounted volumes; returns how many ended how. */
   public Map<RotationResult, Integer> runCycle() {
     Instant started = Instant.now();
+    RotationCycle cycle = RotationCycle.start();
     List<Future<RotationResult>> results = new ArrayList<>();
     for (MountedVolume volume : volumes.mounted()) {
-      results.add(workers.submit(() -> volumes.rotate(volume)));
+      results.add(workers.submit(() -> volumes.rotate(volume, cycle)));
     }
     Map<RotationResult, Integer> counts = new EnumMap<>(RotationResult.class);
     for (Future<RotationResult> result : results) {

@@ -3,9 +3,15 @@ package io.secretsstore.driver.status;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.secretsstore.driver.publish.PodInfo;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,19 +51,49 @@ public final class PodEvents {
     emit(pod, "Normal", reason, message);
   }
 
+  /** One Event per (pod, type, reason, message), counted up while it repeats. */
+  private record EventKey(String podUid, String type, String reason, String message) {}
+
+  private static final class Counted {
+    final String name;
+    final String firstTimestamp;
+    int count;
+
+    Counted(String name, String firstTimestamp) {
+      this.name = name;
+      this.firstTimestamp = firstTimestamp;
+    }
+  }
+
+  private static final int MAX_COUNTED = 4096;
+
+  private final Map<EventKey, Counted> counted =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<EventKey, Counted> eldest) {
+          return size() > MAX_COUNTED;
+        }
+      };
+
   private void emit(PodInfo pod, String type, String reason, String message) {
-    Instant now = clock.instant();
-    String timestamp = now.toString();
+    String text = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
+    String timestamp = clock.instant().toString();
+    EventKey key = new EventKey(pod.uid(), type, reason, text);
+    String name;
+    String first;
+    int count;
+    synchronized (counted) {
+      Counted entry = counted.computeIfAbsent(key, k -> new Counted(nameOf(pod, k), timestamp));
+      entry.count++;
+      name = entry.name;
+      first = entry.firstTimestamp;
+      count = entry.count;
+    }
     Event event =
         new EventBuilder()
             .withNewMetadata()
             .withNamespace(pod.namespace())
-            .withName(
-                pod.name()
-                    + "."
-                    + Long.toHexString(now.toEpochMilli())
-                    + Integer.toHexString(
-                        java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16)))
+            .withName(name)
             .endMetadata()
             .withNewInvolvedObject()
             .withApiVersion("v1")
@@ -68,10 +104,10 @@ public final class PodEvents {
             .endInvolvedObject()
             .withType(type)
             .withReason(reason)
-            .withMessage(message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
-            .withFirstTimestamp(timestamp)
+            .withMessage(text)
+            .withFirstTimestamp(first)
             .withLastTimestamp(timestamp)
-            .withCount(1)
+            .withCount(count)
             .withNewSource()
             .withComponent(COMPONENT)
             .withHost(node)
@@ -79,10 +115,13 @@ public final class PodEvents {
             .withReportingComponent(COMPONENT)
             .withReportingInstance(node)
             .build();
+    // One writer thread, in order: a repeat is counted on the Event its first occurrence created.
     background.execute(
         () -> {
           try {
-            kubernetes.v1().events().inNamespace(pod.namespace()).resource(event).create();
+            if (count == 1 || !countUp(pod, name, count, timestamp)) {
+              create(pod, event, timestamp);
+            }
           } catch (RuntimeException e) {
             log.warn(
                 "could not record event {} on pod {}/{}: {}",
@@ -92,5 +131,65 @@ public final class PodEvents {
                 e.getMessage());
           }
         });
+  }
+
+  /** Creates the Event; one of that name from an earlier run of the driver is counted up. */
+  private void create(PodInfo pod, Event event, String timestamp) {
+    try {
+      kubernetes.v1().events().inNamespace(pod.namespace()).resource(event).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      kubernetes
+          .v1()
+          .events()
+          .inNamespace(pod.namespace())
+          .withName(event.getMetadata().getName())
+          .edit(
+              existing -> {
+                existing.setCount((existing.getCount() == null ? 1 : existing.getCount()) + 1);
+                existing.setLastTimestamp(timestamp);
+                return existing;
+              });
+    }
+  }
+
+  /** Counts an existing Event up; false if it is gone (expired), so a new one is created. */
+  private boolean countUp(PodInfo pod, String name, int count, String timestamp) {
+    try {
+      kubernetes
+          .v1()
+          .events()
+          .inNamespace(pod.namespace())
+          .withName(name)
+          .edit(
+              existing -> {
+                existing.setCount(count);
+                existing.setLastTimestamp(timestamp);
+                return existing;
+              });
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** {@code <pod>.<hash>}: stable for one (pod, type, reason, message), within 253 characters. */
+  private static String nameOf(PodInfo pod, EventKey key) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(
+                  String.join("\u0000", key.podUid(), key.type(), key.reason(), key.message())
+                      .getBytes(StandardCharsets.UTF_8));
+      String podName = pod.name().length() > 200 ? pod.name().substring(0, 200) : pod.name();
+      return podName + "." + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -7,8 +7,13 @@ import io.secretsstore.driver.publish.MountedVolume;
 import io.secretsstore.model.crd.PodMountStatus;
 import io.secretsstore.model.crd.SecretsStoreImportPodStatus;
 import io.secretsstore.model.names.CsiNames;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,6 +36,7 @@ public final class PodStatusWriter {
   private final ExecutorService background;
   private final String node;
   private final boolean enabled;
+  private final Map<String, Runnable> pending = new LinkedHashMap<>();
 
   public PodStatusWriter(
       KubernetesClient kubernetes, ExecutorService background, String node, boolean enabled) {
@@ -40,14 +46,30 @@ public final class PodStatusWriter {
     this.enabled = enabled;
   }
 
-  /** Name of the status object of a pod volume: {@code <pod>-<volume>}, cut to a valid length. */
+  /**
+   * Name of the status object of a pod volume: {@code <pod>-<volume>-<hash>}, cut to a valid
+   * length. The hash is of pod and volume name apart ({@code /} occurs in neither), so {@code a-b}
+   * + {@code c} and {@code a} + {@code b-c} get different objects.
+   */
   public static String objectName(String pod, String volume) {
-    String name = (pod + "-" + volume).toLowerCase().replaceAll("[^a-z0-9.-]", "-");
-    if (name.length() > 253) {
-      String hash = Integer.toHexString(name.hashCode());
-      name = name.substring(0, 253 - hash.length() - 1) + "-" + hash;
+    String hash;
+    try {
+      hash =
+          HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest((pod + "/" + volume).getBytes(StandardCharsets.UTF_8)),
+                  0,
+                  4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
-    return name.replaceAll("^[^a-z0-9]+|[^a-z0-9]+$", "");
+    String readable = (pod + "-" + volume).toLowerCase().replaceAll("[^a-z0-9.-]", "-");
+    readable = readable.replaceAll("^[^a-z0-9]+|[^a-z0-9]+$", "");
+    if (readable.length() > 253 - hash.length() - 1) {
+      readable = readable.substring(0, 253 - hash.length() - 1).replaceAll("[^a-z0-9]+$", "");
+    }
+    return readable + "-" + hash;
   }
 
   public void mounted(MountedVolume volume) {
@@ -58,13 +80,16 @@ public final class PodStatusWriter {
     if (!enabled) {
       return;
     }
-    background.execute(
+    String namespace = volume.pod().namespace();
+    String name = objectName(volume.pod().name(), volume.pod().volumeName());
+    submit(
+        namespace + "/" + name,
         () -> {
           try {
             kubernetes
                 .resources(SecretsStoreImportPodStatus.class)
-                .inNamespace(volume.pod().namespace())
-                .withName(objectName(volume.pod().name(), volume.pod().volumeName()))
+                .inNamespace(namespace)
+                .withName(name)
                 .delete();
           } catch (RuntimeException e) {
             log.warn("could not delete the status of {}: {}", volume, e.getMessage());
@@ -72,12 +97,42 @@ public final class PodStatusWriter {
         });
   }
 
+  /**
+   * Queues the latest desired state of one object: a newer write replaces a pending one, and every
+   * queued task drains all pending objects. The shared writer queue drops its oldest task when
+   * full; no state is lost as long as any later status task runs, and an object is written once
+   * however often it changed meanwhile.
+   */
+  private void submit(String key, Runnable write) {
+    synchronized (pending) {
+      pending.remove(key);
+      pending.put(key, write);
+    }
+    background.execute(this::drain);
+  }
+
+  private void drain() {
+    while (true) {
+      Runnable next;
+      synchronized (pending) {
+        var entries = pending.values().iterator();
+        if (!entries.hasNext()) {
+          return;
+        }
+        next = entries.next();
+        entries.remove();
+      }
+      next.run();
+    }
+  }
+
   private void write(MountedVolume volume, boolean mounted) {
     if (!enabled) {
       return;
     }
     SecretsStoreImportPodStatus object = desired(volume, mounted, node);
-    background.execute(
+    submit(
+        object.getMetadata().getNamespace() + "/" + object.getMetadata().getName(),
         () -> {
           try {
             var resource =
@@ -86,6 +141,17 @@ public final class PodStatusWriter {
                     .inNamespace(object.getMetadata().getNamespace())
                     .withName(object.getMetadata().getName());
             SecretsStoreImportPodStatus existing = resource.get();
+            if (existing != null && !ownedBy(existing, volume.pod().uid())) {
+              // Another pod's (an earlier pod of that name, not yet collected) or a forged
+              // object: never write this pod's status into it; replace it with ours.
+              log.warn(
+                  "status object {}/{} is not owned by pod uid {}; replacing it",
+                  object.getMetadata().getNamespace(),
+                  object.getMetadata().getName(),
+                  volume.pod().uid());
+              resource.delete();
+              existing = null;
+            }
             if (existing == null) {
               SecretsStoreImportPodStatus created = kubernetes.resource(object).create();
               created.setStatus(object.getStatus());
@@ -98,6 +164,15 @@ public final class PodStatusWriter {
             log.warn("could not write the status of {}: {}", volume, e.getMessage());
           }
         });
+  }
+
+  /** Whether the object's only owner is the pod with {@code uid}. */
+  static boolean ownedBy(SecretsStoreImportPodStatus object, String uid) {
+    var owners = object.getMetadata().getOwnerReferences();
+    return owners != null
+        && owners.size() == 1
+        && "Pod".equals(owners.getFirst().getKind())
+        && uid.equals(owners.getFirst().getUid());
   }
 
   /** The status object for a volume (pure; tested without a cluster). */

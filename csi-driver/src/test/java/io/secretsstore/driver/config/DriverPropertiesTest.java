@@ -18,6 +18,41 @@ class DriverPropertiesTest {
   }
 
   @Test
+  void kubeletPathsDeriveFromKubeletsRootUnlessSetOnTheirOwn() {
+    DriverProperties derived =
+        new DriverProperties(
+            null,
+            "secrets-store.csi.deckhouse.io",
+            "node-1",
+            Path.of("/var/run/secrets-store-csi-providers"),
+            65532,
+            Path.of("/data/kubelet"),
+            null,
+            DataSize.ofMegabytes(16),
+            "0644",
+            Duration.ofSeconds(30),
+            new DriverProperties.Rotation(true, Duration.ofMinutes(2), 8),
+            true,
+            new DriverProperties.Registration(true, null, null),
+            null);
+    assertThat(derived.socketPath())
+        .isEqualTo(Path.of("/data/kubelet/plugins/secrets-store.csi.deckhouse.io/csi.sock"));
+    assertThat(derived.kubeletPodsDir()).isEqualTo(Path.of("/data/kubelet/pods"));
+    assertThat(derived.registrationSocket())
+        .isEqualTo(
+            Path.of("/data/kubelet/plugins_registry/secrets-store.csi.deckhouse.io-reg.sock"));
+    assertThat(derived.registration().kubeletEndpoint())
+        .isEqualTo("/data/kubelet/plugins/secrets-store.csi.deckhouse.io/csi.sock");
+
+    assertThat(derived.stateDir())
+        .isEqualTo(Path.of("/data/kubelet/plugins/secrets-store.csi.deckhouse.io/volumes"));
+
+    DriverProperties explicit = properties("unix:///csi/csi.sock", "node-1", "0644", 8);
+    assertThat(explicit.registration().kubeletEndpoint()).isEqualTo("/csi/csi.sock");
+    assertThat(explicit.stateDir()).isEqualTo(Path.of("/csi/volumes"));
+  }
+
+  @Test
   void acceptsBothUnixUrlForms() {
     assertThat(DriverProperties.socketPath("unix:/csi/csi.sock"))
         .isEqualTo(Path.of("/csi/csi.sock"));
@@ -49,11 +84,15 @@ class DriverPropertiesTest {
         "secrets-store.csi.deckhouse.io",
         nodeId,
         Path.of("/var/run/secrets-store-csi-providers"),
+        65532,
+        Path.of("/var/lib/kubelet"),
         Path.of("/var/lib/kubelet/pods"),
         DataSize.ofMegabytes(16),
         fileMode,
         Duration.ofSeconds(30),
         new DriverProperties.Rotation(true, Duration.ofMinutes(2), parallelism),
-        true);
+        true,
+        new DriverProperties.Registration(true, null, null),
+        null);
   }
 }

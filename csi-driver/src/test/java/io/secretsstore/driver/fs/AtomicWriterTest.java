@@ -3,6 +3,7 @@ package io.secretsstore.driver.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.secretsstore.linux.Directory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +25,16 @@ class AtomicWriterTest {
   private final AtomicWriter writer =
       new AtomicWriter(Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC));
 
+  @TempDir Path outside;
+
   @Test
   void writesAGenerationBehindDataAndVisibleSymlinks() throws Exception {
-    writer.write(target, List.of(file("user", 0640, "alice"), file("password", 0600, "s3cr3t")));
+    String written =
+        writer.write(
+            target, List.of(file("user", 0640, "alice"), file("password", 0600, "s3cr3t")), null);
 
-    Path generation = AtomicWriter.currentGeneration(target);
+    Path generation = current();
+    assertThat(generation.getFileName().toString()).isEqualTo(written);
     assertThat(generation.getFileName().toString()).isEqualTo("..2026_11_25_10_00_00.000000000");
     assertThat(Files.readSymbolicLink(target.resolve("..data")))
         .isEqualTo(generation.getFileName());
@@ -41,13 +47,15 @@ class AtomicWriterTest {
 
   @Test
   void aNewGenerationReplacesTheOldOneAndDropsNamesNoLongerServed() throws Exception {
-    writer.write(target, List.of(file("user", 0644, "alice"), file("old", 0644, "gone soon")));
-    Path first = AtomicWriter.currentGeneration(target);
+    String firstName =
+        writer.write(
+            target, List.of(file("user", 0644, "alice"), file("old", 0644, "gone soon")), null);
+    Path first = current();
 
     // Same clock instant: the second generation gets a suffix instead of colliding.
-    writer.write(target, List.of(file("user", 0644, "bob"), file("new", 0644, "fresh")));
+    writer.write(target, List.of(file("user", 0644, "bob"), file("new", 0644, "fresh")), firstName);
 
-    Path second = AtomicWriter.currentGeneration(target);
+    Path second = current();
     assertThat(second).isNotEqualTo(first);
     assertThat(first).doesNotExist();
     assertThat(Files.readString(target.resolve("user"))).isEqualTo("bob");
@@ -61,16 +69,77 @@ class AtomicWriterTest {
 
   @Test
   void aFileTheWriterDidNotCreateIsReplacedByTheLink() throws Exception {
-    Files.createDirectories(target.resolve("user/nested"));
-    writer.write(target, List.of(file("user", 0644, "alice")));
+    Files.writeString(target.resolve("user"), "left over");
+    writer.write(target, List.of(file("user", 0644, "alice")), null);
     assertThat(Files.isSymbolicLink(target.resolve("user"))).isTrue();
     assertThat(Files.readString(target.resolve("user"))).isEqualTo("alice");
+  }
+
+  @Test
+  void aDirectoryInTheWayFailsTheWriteAndIsLeftAlone() throws Exception {
+    Files.createDirectories(target.resolve("user/nested"));
+    assertThatThrownBy(() -> writer.write(target, List.of(file("user", 0644, "alice")), null))
+        .hasMessageContaining("to user failed: Is a directory");
+    assertThat(target.resolve("user/nested")).isDirectory();
+    assertThat(target.resolve("..tmp_user")).doesNotExist();
+  }
+
+  // ------------------------------------------------ a root container that rearranged the volume
+
+  @Test
+  void aPlantedDataSymlinkPointingOutsideIsNeitherFollowedNorDeleted() throws Exception {
+    Path victim = Files.createDirectories(outside.resolve("other-pods-volume"));
+    Files.writeString(victim.resolve("secret"), "someone else's");
+    Files.createSymbolicLink(target.resolve("..data"), victim);
+    Path relative = target.relativize(victim);
+
+    // The driver knows no generation (e.g. it restarted): ..data's target is not one of ours.
+    writer.write(target, List.of(file("user", 0644, "alice")), null);
+    Files.delete(target.resolve("..data"));
+    Files.createSymbolicLink(target.resolve("..data"), relative);
+    String second = writer.write(target, List.of(file("user", 0644, "bob")), null);
+
+    assertThat(Files.readString(victim.resolve("secret"))).isEqualTo("someone else's");
+    assertThat(Files.readSymbolicLink(target.resolve("..data"))).isEqualTo(Path.of(second));
+    assertThat(Files.readString(target.resolve("user"))).isEqualTo("bob");
+  }
+
+  @Test
+  void aGenerationReplacedByASymlinkIsUnlinkedNotFollowed() throws Exception {
+    Path victim = Files.createDirectories(outside.resolve("node-dir"));
+    Files.writeString(victim.resolve("keep"), "node data");
+    String first = writer.write(target, List.of(file("user", 0644, "alice")), null);
+    // The pod swaps the generation the driver remembers for a symlink to a node directory.
+    AtomicWriter.deleteTree(Directory.open(target), first, 0);
+    Files.createSymbolicLink(target.resolve(first), victim);
+
+    writer.write(target, List.of(file("user", 0644, "bob")), first);
+
+    assertThat(Files.readString(victim.resolve("keep"))).isEqualTo("node data");
+    assertThat(target.resolve(first)).doesNotExist();
+    assertThat(Files.readString(target.resolve("user"))).isEqualTo("bob");
+  }
+
+  @Test
+  void aPlantedVisibleSymlinkIsReplacedNotWrittenThrough() throws Exception {
+    Path victim = Files.writeString(outside.resolve("passwd"), "root:x:0:0");
+    Files.createSymbolicLink(target.resolve("user"), victim);
+    writer.write(target, List.of(file("user", 0644, "alice")), null);
+    assertThat(Files.readString(victim)).isEqualTo("root:x:0:0");
+    assertThat(Files.readSymbolicLink(target.resolve("user"))).isEqualTo(Path.of("..data/user"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/abs", "../x", "..2026_11_25_10_00_00.000000000/..", "gen", "..data"})
+  void onlyASingleRelativeStampNameCountsAsAGeneration(String link) {
+    assertThat(AtomicWriter.isGenerationName(link)).isFalse();
+    assertThat(AtomicWriter.isGenerationName("..2026_11_25_10_00_00.000000000_2")).isTrue();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", ".", "..", "..data", "..anything", "a/b", "/abs", "../x", "a\0b"})
   void refusesNamesThatEscapeOrCollideWithTheLayout(String name) {
-    assertThatThrownBy(() -> writer.write(target, List.of(file(name, 0644, "x"))))
+    assertThatThrownBy(() -> writer.write(target, List.of(file(name, 0644, "x")), null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is not allowed");
     assertThat(target.resolve("..data")).doesNotExist();
@@ -79,9 +148,9 @@ class AtomicWriterTest {
   @Test
   void refusesDuplicatesAndSpecialModeBitsBeforeWritingAnything() throws Exception {
     assertThatThrownBy(
-            () -> writer.write(target, List.of(file("a", 0644, "1"), file("a", 0644, "2"))))
+            () -> writer.write(target, List.of(file("a", 0644, "1"), file("a", 0644, "2")), null))
         .hasMessageContaining("'a' twice");
-    assertThatThrownBy(() -> writer.write(target, List.of(file("tool", 04755, "x"))))
+    assertThatThrownBy(() -> writer.write(target, List.of(file("tool", 04755, "x")), null))
         .hasMessageContaining("mode 4755");
     try (Stream<Path> entries = Files.list(target)) {
       assertThat(entries).isEmpty();
@@ -90,8 +159,12 @@ class AtomicWriterTest {
 
   @Test
   void controlCharactersInRefusedNamesAreNotEchoed() {
-    assertThatThrownBy(() -> writer.write(target, List.of(file("bad\nname/x", 0644, "x"))))
+    assertThatThrownBy(() -> writer.write(target, List.of(file("bad\nname/x", 0644, "x")), null))
         .hasMessageContaining("'bad?name/x'");
+  }
+
+  private Path current() throws Exception {
+    return target.resolve(Files.readSymbolicLink(target.resolve("..data")));
   }
 
   private static VolumeFile file(String name, int mode, String contents) {

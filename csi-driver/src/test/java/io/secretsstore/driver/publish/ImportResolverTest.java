@@ -13,7 +13,6 @@ import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.testkit.KubernetesApiMock;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,19 +63,29 @@ class ImportResolverTest {
   }
 
   @Test
-  void rotationsShareOneReadOfAnImportForAWhile() throws Exception {
-    AtomicLong now = new AtomicLong(1_000_000_000L);
-    ImportResolver resolver = new ImportResolver(client, now::get);
+  void theVolumesOfOneRotationCycleShareOneReadOfAnImport() throws Exception {
+    ImportResolver resolver = new ImportResolver(client);
     String path = "/apis/deckhouse.io/v1alpha1/namespaces/team-a/secretsstoreimports/db";
     int before = api.requestCount("GET", path);
 
+    RotationCycle cycle = RotationCycle.start();
     for (int i = 0; i < 50; i++) {
-      resolver.resolveForRotation("team-a", Map.of("secretsStoreImport", "db"));
+      cycle.importOf(resolver, "team-a", Map.of("secretsStoreImport", "db"));
     }
     assertThat(api.requestCount("GET", path) - before).isEqualTo(1);
+    // A missing import fails every volume of the cycle with one read.
+    for (int i = 0; i < 3; i++) {
+      PublishException missing =
+          catchThrowableOfType(
+              PublishException.class,
+              () -> cycle.importOf(resolver, "team-a", Map.of("secretsStoreImport", "gone")));
+      assertThat(missing.errorType()).isEqualTo("import_not_found");
+    }
+    assertThat(api.requestCount("GET", path.replace("/db", "/gone"))).isEqualTo(1);
 
-    now.addAndGet(ImportResolver.ROTATION_REUSE.toNanos());
-    resolver.resolveForRotation("team-a", Map.of("secretsStoreImport", "db"));
+    RotationCycle next = RotationCycle.start();
+    assertThat(next.id()).isNotEqualTo(cycle.id());
+    next.importOf(resolver, "team-a", Map.of("secretsStoreImport", "db"));
     assertThat(api.requestCount("GET", path) - before).isEqualTo(2);
 
     // Publishes always read afresh.

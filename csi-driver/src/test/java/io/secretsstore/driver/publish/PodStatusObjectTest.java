@@ -31,7 +31,7 @@ class PodStatusObjectTest {
 
     SecretsStoreImportPodStatus object = PodStatusWriter.desired(volume, true, "node-1");
 
-    assertThat(object.getMetadata().getName()).isEqualTo("web-1-secrets");
+    assertThat(object.getMetadata().getName()).matches("web-1-secrets-[0-9a-f]{8}");
     assertThat(object.getMetadata().getNamespace()).isEqualTo("team-a");
     assertThat(object.getMetadata().getOwnerReferences())
         .singleElement()
@@ -56,7 +56,12 @@ class PodStatusObjectTest {
 
   @Test
   void objectNamesAreValidAndBounded() {
-    assertThat(PodStatusWriter.objectName("Web_1", "My.Volume")).isEqualTo("web-1-my.volume");
+    assertThat(PodStatusWriter.objectName("Web_1", "My.Volume"))
+        .matches("web-1-my.volume-[0-9a-f]{8}");
+    // Pod "a-b" with volume "c" and pod "a" with volume "b-c" are different objects.
+    assertThat(PodStatusWriter.objectName("a-b", "c"))
+        .startsWith("a-b-c-")
+        .isNotEqualTo(PodStatusWriter.objectName("a", "b-c"));
     String longName = PodStatusWriter.objectName("p".repeat(250), "v".repeat(60));
     assertThat(longName).hasSizeLessThanOrEqualTo(253).matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
     assertThat(PodStatusWriter.objectName("p".repeat(250), "w".repeat(60))).isNotEqualTo(longName);

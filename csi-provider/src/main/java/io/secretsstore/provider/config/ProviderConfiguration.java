@@ -5,14 +5,14 @@ import io.secretsstore.provider.grpc.ProviderGrpcService;
 import io.secretsstore.provider.mount.MountService;
 import io.secretsstore.provider.mount.ObjectVersions;
 import io.secretsstore.provider.mount.ProviderMetrics;
-import io.secretsstore.provider.mount.ReadCoalescer;
+import io.secretsstore.provider.mount.SharedReads;
+import io.secretsstore.provider.mount.StoreAccessPolicy;
 import io.secretsstore.vault.StoreClients;
 import io.secretsstore.vault.StoreMetrics;
+import io.secretsstore.vault.StorePacing;
 import io.secretsstore.vault.login.TokenCache;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
@@ -28,8 +28,9 @@ public class ProviderConfiguration {
   }
 
   @Bean
-  StoreClients storeClients(StoreMetrics metrics) {
-    return new StoreClients(metrics);
+  StoreClients storeClients(StoreMetrics metrics, ProviderProperties properties) {
+    // One pool of store permits for every connection; a permit is held per attempt only.
+    return new StoreClients(metrics, new StorePacing(properties.maxStoreConcurrency()));
   }
 
   @Bean
@@ -38,12 +39,13 @@ public class ProviderConfiguration {
   }
 
   @Bean
-  ReadCoalescer readCoalescer(ProviderProperties properties) {
-    return new ReadCoalescer(properties.coalesceWindow());
+  SharedReads sharedReads(ProviderProperties properties) {
+    return new SharedReads(properties.coalesceWindow());
   }
 
+  /** Its key file lives in the socket directory, so it waits until that is writable. */
   @Bean
-  ObjectVersions objectVersions(ProviderProperties properties) {
+  ObjectVersions objectVersions(ProviderProperties properties, ProviderSocket socket) {
     return ObjectVersions.fromKeyFile(properties.objectVersionKeyPath());
   }
 
@@ -58,10 +60,18 @@ public class ProviderConfiguration {
       ConnectionDefaults defaults,
       StoreClients clients,
       TokenCache tokens,
-      ReadCoalescer coalescer,
+      SharedReads coalescer,
       ObjectVersions versions,
       ProviderMetrics metrics) {
-    return new MountService(properties, defaults, clients, tokens, coalescer, versions, metrics);
+    return new MountService(
+        properties,
+        defaults,
+        clients,
+        tokens,
+        coalescer,
+        versions,
+        metrics,
+        new StoreAccessPolicy(properties, defaults));
   }
 
   /**
@@ -75,16 +85,14 @@ public class ProviderConfiguration {
     return new ProviderGrpcService(mounts, version);
   }
 
-  /** Prepares the socket directory and removes a socket left by a previous run. */
+  /**
+   * Waits until the socket path can be bound (the csi-driver makes the shared directory writable
+   * for the provider's group) and removes our own socket of a previous run.
+   */
   @Bean
   ProviderSocket providerSocket(ProviderProperties properties) {
-    try {
-      Files.createDirectories(properties.socketDir());
-      Files.deleteIfExists(properties.socketPath());
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot prepare the provider socket " + properties.socketPath(), e);
-    }
+    new SocketDirectory(properties.socketPath(), Duration.ofSeconds(1), Duration.ofSeconds(30))
+        .awaitBindable();
     return new ProviderSocket();
   }
 

@@ -3,6 +3,7 @@ package io.secretsstore.provider.grpc;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
@@ -18,7 +19,7 @@ import io.secretsstore.provider.mount.MountService;
  */
 public final class ProviderGrpcService extends CSIDriverProviderGrpc.CSIDriverProviderImplBase {
 
-  public static final String ERROR_CODE_TRAILER = "x-secrets-store-error-code";
+  public static final String ERROR_CODE_TRAILER = ProviderProtocol.ERROR_CODE_TRAILER;
   public static final Metadata.Key<String> ERROR_CODE =
       Metadata.Key.of(ERROR_CODE_TRAILER, Metadata.ASCII_STRING_MARSHALLER);
 

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param files the files, with unique names
  * @param pod who mounts
  * @param tokens kubelet's service-account tokens by audience; never printed
+ * @param rotationCycle the driver's rotation cycle, when the call is a rotation of our driver
  */
 public record MountParameters(
     Dialect dialect,
@@ -35,7 +36,8 @@ public record MountParameters(
     Optional<String> audience,
     List<FileRequest> files,
     PodInfo pod,
-    Map<String, String> tokens) {
+    Map<String, String> tokens,
+    Optional<String> rotationCycle) {
 
   /** The two accepted parameter sets. */
   public enum Dialect {

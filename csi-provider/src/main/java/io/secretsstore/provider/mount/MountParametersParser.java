@@ -2,6 +2,7 @@ package io.secretsstore.provider.mount;
 
 import io.secretsstore.model.crd.SsiPatterns;
 import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.provider.mount.FileRequest.SecretSource;
 import io.secretsstore.provider.mount.MountParameters.Dialect;
 import io.secretsstore.provider.mount.MountParameters.PodInfo;
@@ -112,7 +113,8 @@ public final class MountParametersParser {
         optional(a, "audience"),
         checkNames(files),
         pod,
-        tokens);
+        tokens,
+        optional(a, ProviderProtocol.ROTATION_CYCLE_ATTRIBUTE));
   }
 
   private static MountParameters upstream(
@@ -140,7 +142,8 @@ public final class MountParametersParser {
         optional(a, "audience"),
         checkNames(objects(a.get("objects"))),
         pod,
-        tokens);
+        tokens,
+        optional(a, ProviderProtocol.ROTATION_CYCLE_ATTRIBUTE));
   }
 
   private static List<FileRequest> objects(String yaml) {

@@ -3,7 +3,6 @@ package io.secretsstore.provider.mount;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Timer;
-import io.secretsstore.model.names.CsiNames;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
@@ -15,12 +14,16 @@ import io.secretsstore.vault.KvSecret;
 import io.secretsstore.vault.StoreClient;
 import io.secretsstore.vault.StoreClients;
 import io.secretsstore.vault.StoreConnection;
+import io.secretsstore.vault.StoreResponse;
 import io.secretsstore.vault.TlsOptions;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.login.KubernetesLogin;
+import io.secretsstore.vault.login.ServiceAccountJwt;
+import io.secretsstore.vault.login.ServiceAccountRef;
 import io.secretsstore.vault.login.TokenCache;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +33,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -52,10 +54,12 @@ public final class MountService {
   private final ConnectionDefaults defaults;
   private final StoreClients clients;
   private final TokenCache tokens;
-  private final ReadCoalescer coalescer;
+  private final SharedReads coalescer;
   private final ObjectVersions versions;
   private final ProviderMetrics metrics;
-  private final Semaphore storePermits;
+  private final StoreAccessPolicy access;
+  private final CaCertFiles caCertFiles;
+  private final Clock clock = Clock.systemUTC();
   private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
 
   public MountService(
@@ -63,17 +67,19 @@ public final class MountService {
       ConnectionDefaults defaults,
       StoreClients clients,
       TokenCache tokens,
-      ReadCoalescer coalescer,
+      SharedReads coalescer,
       ObjectVersions versions,
-      ProviderMetrics metrics) {
+      ProviderMetrics metrics,
+      StoreAccessPolicy access) {
     this.properties = properties;
+    this.access = access;
+    this.caCertFiles = new CaCertFiles(java.util.Optional.ofNullable(properties.caCertDir()));
     this.defaults = defaults;
     this.clients = clients;
     this.tokens = tokens;
     this.coalescer = coalescer;
     this.versions = versions;
     this.metrics = metrics;
-    this.storePermits = new Semaphore(Math.max(1, properties.maxStoreConcurrency()), true);
   }
 
   public MountResponse mount(MountRequest request) {
@@ -107,6 +113,14 @@ public final class MountService {
   }
 
   private MountResponse mount(MountParameters parameters, int defaultMode) {
+    // Where the token may go and which token, before any connection is made.
+    parameters.address().ifPresent(access::checkAddress);
+    StoreAccessPolicy.ChosenToken chosen = access.chooseToken(parameters);
+    String jwt = chosen.jwt();
+    // Every request's token is checked before it may share anything: a read in flight or a recent
+    // one is handed only to a caller whose own token names the same account and audiences.
+    ServiceAccountJwt caller = verifiedCaller(jwt, parameters.pod().serviceAccount());
+    access.checkAudience(chosen, caller, parameters.address());
     StoreConnection connection = connection(parameters);
     StoreClient client;
     try {
@@ -114,14 +128,13 @@ public final class MountService {
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw MountException.invalid("invalid_parameters", e.getMessage());
     }
-    String jwt = token(parameters);
     String authPath = parameters.authPath().orElse(defaults.authPath());
     KubernetesLogin login =
         new KubernetesLogin(
             authPath, parameters.role(), parameters.pod().serviceAccount(), () -> jwt);
     Identity identity =
-        new Identity(
-            connection, authPath, parameters.role(), parameters.pod().serviceAccount().toString());
+        new Identity(connection, authPath, parameters.role(), caller.subject(), caller.audiences());
+    Optional<String> cycle = parameters.rotationCycle();
 
     Map<SecretSource, List<FileRequest>> bySource = new LinkedHashMap<>();
     for (FileRequest file : parameters.files()) {
@@ -135,12 +148,18 @@ public final class MountService {
     for (var entry : bySource.entrySet()) {
       SecretSource source = entry.getKey();
       List<FileRequest> files = entry.getValue();
-      Supplier<SecretData> load = () -> withPermit(() -> fetch(client, login, source, files));
+      // Store permits are taken per attempt, inside the client (common-vault StorePacing): a read
+      // that waits out a backoff holds none.
+      Supplier<SecretData> load = () -> fetch(client, login, source, files);
       reads.put(
           source,
           readers.submit(
               () -> {
-                ReadCoalescer.Result result = coalescer.read(new ReadKey(identity, source), load);
+                ReadKey key = new ReadKey(identity, source);
+                SharedReads.Result result =
+                    cycle.isPresent()
+                        ? coalescer.readInCycle(key, cycle.get(), load)
+                        : coalescer.read(key, load);
                 metrics.read(result.source().name().toLowerCase(java.util.Locale.ROOT), 1);
                 return result.data();
               }));
@@ -183,14 +202,16 @@ public final class MountService {
           login,
           token -> {
             if (source.isRead()) {
-              KvSecret secret = client.readKv(token, source.path(), source.version());
+              StoreClient.KvRead read =
+                  client.readKvResponse(token, source.path(), source.version());
+              KvSecret secret = read.secret();
               return new SecretData(
                   secret.data(),
-                  secret.version().isPresent()
-                      ? Integer.toString(secret.version().getAsInt())
-                      : "");
+                  secret.version().isPresent() ? Integer.toString(secret.version().getAsInt()) : "",
+                  read.response());
             }
-            return new SecretData(client.write(token, source.path(), source.arguments()), "");
+            StoreResponse written = client.writeResponse(token, source.path(), source.arguments());
+            return new SecretData(written.data(), "", written);
           });
     } catch (StoreException e) {
       throw storeFailure(e, source, files);
@@ -202,7 +223,9 @@ public final class MountService {
   private static byte[] contents(FileRequest file, SecretData data) {
     Object value;
     if (file.key() == null) {
-      value = data.data();
+      // Upstream's object without secretKey: the store's whole answer, as the Go provider writes
+      // it.
+      return UpstreamJson.response(data.response()).getBytes(StandardCharsets.UTF_8);
     } else {
       value = data.data().get(file.key());
       if (value == null) {
@@ -236,7 +259,7 @@ public final class MountService {
     if (parameters.caCertPem().isPresent()) {
       tls = TlsOptions.trustPem(parameters.caCertPem().get());
     } else if (parameters.caCertPath().isPresent()) {
-      tls = TlsOptions.trustFile(Path.of(parameters.caCertPath().get()));
+      tls = TlsOptions.trustPem(caCertFiles.read(parameters.caCertPath().get()));
     } else if (!defaults.caCert().isBlank() && parameters.address().isEmpty()) {
       // The module's CA belongs to the module's store, not to an address an import chose.
       tls = TlsOptions.trustPem(defaults.caCert());
@@ -264,41 +287,11 @@ public final class MountService {
     }
   }
 
-  private String token(MountParameters parameters) {
-    Map<String, String> tokens = parameters.tokens();
-    Optional<String> requested = parameters.audience();
-    String audience = requested.orElse(properties.defaultAudience());
-    String token = tokens.get(audience);
-    if (token == null && requested.isEmpty() && tokens.size() == 1) {
-      token = tokens.values().iterator().next();
-    }
-    if (token == null) {
-      throw new MountException(
-          "missing_token",
-          Status.Code.FAILED_PRECONDITION,
-          "kubelet passed no service-account token for audience '"
-              + audience
-              + "' (it passed "
-              + (tokens.isEmpty() ? "none" : "audiences " + tokens.keySet())
-              + "): the CSIDriver "
-              + CsiNames.DRIVER_NAME
-              + " must list this audience in spec.tokenRequests; the chart sets it from"
-              + " its audiences value");
-    }
-    return token;
-  }
-
-  private <T> T withPermit(Supplier<T> action) {
+  private ServiceAccountJwt verifiedCaller(String jwt, ServiceAccountRef account) {
     try {
-      storePermits.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MountException("internal", Status.Code.CANCELLED, "interrupted");
-    }
-    try {
-      return action.get();
-    } finally {
-      storePermits.release();
+      return ServiceAccountJwt.requireFor(jwt, account, clock.instant());
+    } catch (IllegalArgumentException e) {
+      throw new MountException("invalid_token", Status.Code.PERMISSION_DENIED, e.getMessage());
     }
   }
 
@@ -352,9 +345,16 @@ public final class MountService {
         "invalid_attributes", "permission '" + permission + "' is not a file mode");
   }
 
-  /** Who reads: identical reads are shared only within one identity on one connection. */
+  /**
+   * Who reads, as verified from the caller's own token: identical reads are shared only within one
+   * identity (account and token audiences) on one connection, auth mount and role.
+   */
   private record Identity(
-      StoreConnection connection, String authPath, String role, String account) {}
+      StoreConnection connection,
+      String authPath,
+      String role,
+      String subject,
+      List<String> audiences) {}
 
   private record ReadKey(Identity identity, SecretSource source) {}
 }

@@ -1,13 +1,15 @@
 package io.secretsstore.provider.mount;
 
+import io.secretsstore.vault.StoreResponse;
 import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * What one store request returned: the key/value data and, for KV v2, the version read. {@code
- * toString} shows keys only.
+ * What one store request returned: the key/value data, for KV v2 the version read, and the store's
+ * whole answer (what upstream writes for an object without {@code secretKey}). {@code toString}
+ * shows keys only.
  */
-public record SecretData(Map<String, Object> data, String storeVersion) {
+public record SecretData(Map<String, Object> data, String storeVersion, StoreResponse response) {
 
   public SecretData {
     data = Map.copyOf(data);

@@ -1,10 +1,13 @@
 package io.secretsstore.injector.exec;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.secretsstore.injector.process.RawText;
 import java.util.Optional;
 
-/** Finds a command the way a shell does: a name with a {@code /} as is, otherwise along PATH. */
+/**
+ * Finds a command the way a shell does: a name with a {@code /} as is, otherwise along PATH. Names
+ * are {@link RawText} strings and checked with the C library, so directories and commands with
+ * non-ASCII names are found whatever the locale.
+ */
 public final class CommandPath {
 
   /** The POSIX default when PATH is unset. */
@@ -16,16 +19,20 @@ public final class CommandPath {
    * The file to execute, or empty when no PATH entry has an executable of that name. A name with a
    * {@code /} is returned unchanged (execve reports what is wrong with it).
    */
-  public static Optional<Path> resolve(String command, String pathVariable) {
+  public static Optional<String> resolve(String command, String pathVariable) {
     if (command.contains("/")) {
-      return Optional.of(Path.of(command));
+      return Optional.of(command);
+    }
+    if (command.isEmpty()) {
+      return Optional.empty();
     }
     String path = pathVariable == null || pathVariable.isEmpty() ? DEFAULT_PATH : pathVariable;
-    Path firstNonExecutable = null;
+    String firstNonExecutable = null;
     for (String directory : path.split(":", -1)) {
-      Path candidate = Path.of(directory.isEmpty() ? "." : directory).resolve(command);
-      if (Files.isRegularFile(candidate)) {
-        if (Files.isExecutable(candidate)) {
+      String candidate = (directory.isEmpty() ? "." : directory) + "/" + command;
+      byte[] bytes = RawText.encode(candidate);
+      if (Posix.exists(bytes) && !Posix.isDirectory(bytes)) {
+        if (Posix.isExecutable(bytes)) {
           return Optional.of(candidate);
         }
         if (firstNonExecutable == null) {

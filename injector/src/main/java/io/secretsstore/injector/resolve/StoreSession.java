@@ -2,13 +2,10 @@ package io.secretsstore.injector.resolve;
 
 import io.secretsstore.injector.config.InjectorConfig;
 import io.secretsstore.injector.log.InjectorLog;
+import io.secretsstore.injector.store.InjectorStoreClient;
+import io.secretsstore.injector.store.InjectorStoreClient.Lease;
+import io.secretsstore.injector.store.InjectorStoreClient.Token;
 import io.secretsstore.model.reference.SecretLocation;
-import io.secretsstore.vault.KvSecret;
-import io.secretsstore.vault.RetryPolicy;
-import io.secretsstore.vault.StoreClient;
-import io.secretsstore.vault.StoreConnection;
-import io.secretsstore.vault.StoreMetrics;
-import io.secretsstore.vault.TlsOptions;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import java.io.IOException;
@@ -17,50 +14,38 @@ import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
-import org.springframework.vault.authentication.LoginToken;
+import java.util.function.Supplier;
 
 /**
  * The injector's connection to the store: one Kubernetes-auth login with the pod's token file
  * (retried with backoff until the client timeout: in meshes like Istio the network is not ready in
  * the first seconds), then reads and writes with that token.
  */
-public final class StoreSession {
+public final class StoreSession implements AutoCloseable {
 
   private final InjectorConfig config;
   private final InjectorLog log;
-  private final StoreClient client;
-  private LoginToken token;
+  private final InjectorStoreClient client;
+  private Token token;
 
   public StoreSession(InjectorConfig config, InjectorLog log) {
     this.config = config;
     this.log = log;
-    TlsOptions tls;
     if (config.skipVerify()) {
       log.warn("TLS verification of " + config.address() + " is off (VAULT_SKIP_VERIFY)");
-      tls = TlsOptions.insecureSkipVerify();
-    } else if (config.caCertPem().isPresent()) {
-      tls = TlsOptions.trustPem(config.caCertPem().get());
-    } else if (config.caCertFile().isPresent()) {
-      tls = TlsOptions.trustFile(config.caCertFile().get());
-    } else {
-      tls = TlsOptions.SYSTEM_CAS;
     }
     Duration request =
         config.clientTimeout().compareTo(Duration.ofSeconds(10)) < 0
             ? config.clientTimeout()
             : Duration.ofSeconds(10);
     this.client =
-        StoreClient.create(
-            StoreConnection.builder(config.address())
-                .namespace(config.namespace())
-                .tls(tls)
-                .requestTimeout(request)
-                // The login loop below retries; single requests do not.
-                .retryPolicy(RetryPolicy.NONE)
-                .build(),
-            StoreMetrics.unexported());
+        new InjectorStoreClient(
+            config.address(),
+            config.namespace(),
+            config.tls().orElse(null),
+            config.skipVerify(),
+            request);
   }
 
   /** Logs in, retrying connection problems, 429 and 5xx, and a token file that is not there yet. */
@@ -70,8 +55,9 @@ public final class StoreSession {
     while (true) {
       attempt++;
       String failure;
+      String jwt = null;
       try {
-        String jwt = Files.readString(config.tokenPath()).trim();
+        jwt = Files.readString(config.tokenPath()).trim();
         token = client.login(config.authPath(), config.role(), jwt);
         log.debug("logged in to " + config.address() + " as role " + config.role());
         return;
@@ -79,11 +65,13 @@ public final class StoreSession {
         failure = "the service-account token file " + config.tokenPath() + " does not exist";
       } catch (IOException e) {
         throw new ResolutionException(
-            "cannot read the service-account token file " + config.tokenPath() + ": " + e);
+            "cannot read the service-account token file "
+                + config.tokenPath()
+                + ": "
+                + io.secretsstore.injector.log.Messages.plain(e.getMessage(), "read failed"));
       } catch (StoreException e) {
         if (!e.retryable()) {
-          throw new ResolutionException(
-              "login to " + config.address() + " failed: " + e.getMessage());
+          throw new ResolutionException(LoginDenial.describe(config, e, jwt));
         }
         failure = e.getMessage();
       }
@@ -115,31 +103,41 @@ public final class StoreSession {
     }
   }
 
-  public KvSecret read(SecretLocation location) {
-    return withRelogin(() -> client.readKv(token, location.path(), location.version()));
+  public InjectorStoreClient.Read read(SecretLocation location) {
+    return withRelogin(() -> client.read(token, location.path(), location.version()));
   }
 
   public Map<String, Object> write(String path, Map<String, ?> body) {
     return withRelogin(() -> client.write(token, path, body));
   }
 
-  /** Renews the login token; false when the store will not (not renewable, or revoked). */
-  public boolean renewToken() {
-    try {
-      token = client.renewSelf(token, token.getLeaseDuration());
-      return true;
-    } catch (StoreException e) {
-      log.warn("renewing the store token failed: " + e.getMessage());
-      return false;
-    }
-  }
-
-  public LoginToken token() {
+  /** Renews the login token; the token as renewed, or a failure (not renewable, revoked). */
+  public Token renewToken() {
+    token = client.renewSelf(token, token.leaseDuration());
     return token;
   }
 
+  /** Renews a lease of a dynamic secret by its original duration. */
+  public Lease renewLease(Lease lease) {
+    return client.renewLease(token, lease.id(), lease.duration());
+  }
+
+  /** The token itself, so that no resolved value can carry it to the application. */
+  String tokenValue() {
+    return token == null ? null : token.value();
+  }
+
+  public Token token() {
+    return token;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
   /** A 403 may mean the token expired or was revoked: log in once more and retry. */
-  private <T> T withRelogin(java.util.function.Supplier<T> action) {
+  private <T> T withRelogin(Supplier<T> action) {
     try {
       return action.get();
     } catch (StoreException e) {
@@ -156,9 +154,5 @@ public final class StoreSession {
       }
       return action.get();
     }
-  }
-
-  static OptionalInt none() {
-    return OptionalInt.empty();
   }
 }

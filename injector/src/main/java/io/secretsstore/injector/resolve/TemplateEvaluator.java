@@ -1,12 +1,10 @@
 package io.secretsstore.injector.resolve;
 
+import io.secretsstore.injector.store.Json;
 import io.secretsstore.model.reference.Template;
 import io.secretsstore.model.reference.TemplateFunction;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -17,21 +15,29 @@ import java.util.Map;
  */
 final class TemplateEvaluator {
 
-  private final Path fileDirectory;
+  private final SecretFiles files;
 
   /**
-   * @param fileDirectory where {@code file} writes values (an in-memory directory)
+   * @param files where {@code file} puts values
    */
-  TemplateEvaluator(Path fileDirectory) {
-    this.fileDirectory = fileDirectory;
+  TemplateEvaluator(SecretFiles files) {
+    this.files = files;
   }
 
-  String evaluate(Template template, Map<String, Object> data) throws TemplateException {
+  /**
+   * @param variable the variable the template is for (names the files of {@code file})
+   */
+  String evaluate(String variable, Template template, Map<String, Object> data)
+      throws TemplateException {
     StringBuilder out = new StringBuilder();
+    int[] fileCalls = {0};
+    // instanceof, not a pattern switch: each pattern switch spins a class at every start, which
+    // the AOT cache does not keep (see the bundle's README section).
     for (Template.Part part : template.parts()) {
-      switch (part) {
-        case Template.Text text -> out.append(text.text());
-        case Template.Action action -> out.append(action(action, data));
+      if (part instanceof Template.Text text) {
+        out.append(text.text());
+      } else if (part instanceof Template.Action action) {
+        out.append(action(variable, fileCalls, action, data));
       }
     }
     return out.toString();
@@ -47,16 +53,17 @@ final class TemplateEvaluator {
     }
   }
 
-  private String action(Template.Action action, Map<String, Object> data) throws TemplateException {
-    String value;
+  private String action(
+      String variable, int[] fileCalls, Template.Action action, Map<String, Object> data)
+      throws TemplateException {
+    String value = "";
     boolean missing = false;
-    switch (action.operand()) {
-      case Template.StringLiteral literal -> value = literal.value();
-      case Template.Field field -> {
-        Object found = lookup(field.names(), data);
-        missing = found == null;
-        value = found == null ? "" : Values.text(found);
-      }
+    if (action.operand() instanceof Template.StringLiteral literal) {
+      value = literal.value();
+    } else if (action.operand() instanceof Template.Field field) {
+      Object found = lookup(field.names(), data);
+      missing = found == null;
+      value = found == null ? "" : Values.text(found);
     }
     boolean defaulted = false;
     for (Template.FunctionCall call : action.functions()) {
@@ -67,7 +74,10 @@ final class TemplateEvaluator {
         }
         continue;
       }
-      value = apply(call.function(), value);
+      value =
+          call.function() == TemplateFunction.FILE
+              ? writeFile(variable, fileCalls[0]++, value)
+              : apply(call.function(), value);
     }
     if (missing && !defaulted) {
       throw new TemplateException(
@@ -87,7 +97,7 @@ final class TemplateEvaluator {
       }
       current = map.get(name);
     }
-    return current;
+    return current == Json.NULL ? null : current;
   }
 
   private String apply(TemplateFunction function, String value) throws TemplateException {
@@ -105,26 +115,19 @@ final class TemplateEvaluator {
       case TRIM -> value.strip();
       case UPPER -> value.toUpperCase(java.util.Locale.ROOT);
       case LOWER -> value.toLowerCase(java.util.Locale.ROOT);
-      case FILE -> writeFile(value);
-      case DEFAULT -> value;
+      case FILE, DEFAULT -> value; // handled by the caller
     };
   }
 
   /** The value in a file only the container's user can read; the variable holds the path. */
-  private String writeFile(String value) throws TemplateException {
+  private String writeFile(String variable, int index, String value) throws TemplateException {
     try {
-      Files.createDirectories(fileDirectory);
-      Path file =
-          Files.createTempFile(
-              fileDirectory,
-              "secret-",
-              "",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, value);
-      return file.toString();
+      return files.store(variable, index, value);
     } catch (IOException e) {
       throw new TemplateException(
-          "file: cannot write into " + fileDirectory + ": " + e.getMessage(), false);
+          "file: cannot write the value into a file: "
+              + io.secretsstore.injector.log.Messages.plain(e.getMessage(), "write failed"),
+          false);
     }
   }
 }

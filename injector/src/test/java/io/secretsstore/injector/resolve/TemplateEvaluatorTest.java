@@ -27,7 +27,7 @@ class TemplateEvaluatorTest {
   String eval(String template) throws Exception {
     var parsed =
         (ParsedValue.TemplateReference) ReferenceParser.parse("secrets-store:p/s#" + template);
-    return new TemplateEvaluator(dir).evaluate(parsed.template(), DATA);
+    return new TemplateEvaluator(SecretFiles.under(dir)).evaluate("VAR", parsed.template(), DATA);
   }
 
   @Test
@@ -47,7 +47,10 @@ class TemplateEvaluatorTest {
   @Test
   void fileWritesTheValueOwnerOnlyAndYieldsItsPath() throws Exception {
     Path file = Path.of(eval("${.b64 | base64decode | file}"));
-    assertThat(file.getParent()).isEqualTo(dir);
+    assertThat(file.getParent().getParent()).isEqualTo(dir);
+    assertThat(file.getFileName().toString()).isEqualTo("VAR");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+        .isEqualTo("rwx------");
     assertThat(Files.readString(file)).isEqualTo("hello");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");

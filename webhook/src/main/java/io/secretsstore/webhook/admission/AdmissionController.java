@@ -25,15 +25,20 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /mutate-pods}: an {@code admission.k8s.io/v1} AdmissionReview in, the same review
- * with a response out: allowed with a JSON Patch, allowed unchanged, or denied with the reason.
- * Anything that is not an AdmissionReview gets a 4xx with a one-line message, never a stack trace.
+ * {@code POST /mutate-pods}: an {@code admission.k8s.io/v1} (or {@code v1beta1}) AdmissionReview
+ * in, a review of the same version with a response out: allowed with a JSON Patch, allowed
+ * unchanged, or denied with the reason. Anything that is not an AdmissionReview gets a 4xx with a
+ * one-line message, never a stack trace.
  */
 @RestController
 public final class AdmissionController {
 
   /** The API server sends at most ~3 MiB; anything larger is not a real review. */
   static final int MAX_BODY = 3 * 1024 * 1024;
+
+  /** The review versions the API server may send (v1beta1 only from servers before 1.22). */
+  static final java.util.List<String> VERSIONS =
+      java.util.List.of("admission.k8s.io/v1", "admission.k8s.io/v1beta1");
 
   private static final Logger log = LoggerFactory.getLogger(AdmissionController.class);
   private static final ObjectMapper JSON = Serialization.jsonMapper();
@@ -64,13 +69,42 @@ public final class AdmissionController {
         return problem(
             HttpStatus.PAYLOAD_TOO_LARGE, "the request is larger than " + MAX_BODY + " bytes");
       }
+      JsonNode tree;
+      try {
+        tree = JSON.readTree(body);
+      } catch (Exception e) {
+        result = "malformed";
+        return problem(HttpStatus.BAD_REQUEST, "the body is not JSON; expected an AdmissionReview");
+      }
+      if (tree == null || !tree.isObject()) {
+        result = "malformed";
+        return problem(
+            HttpStatus.BAD_REQUEST,
+            "the body is JSON "
+                + (tree == null ? "nothing" : tree.getNodeType().name().toLowerCase())
+                + ", not an object; expected an AdmissionReview");
+      }
+      String version = tree.path("apiVersion").asText("");
+      if (!"AdmissionReview".equals(tree.path("kind").asText("")) || !VERSIONS.contains(version)) {
+        result = "malformed";
+        return problem(
+            HttpStatus.BAD_REQUEST,
+            "expected kind AdmissionReview of apiVersion "
+                + String.join(" or ", VERSIONS)
+                + ", got kind '"
+                + tree.path("kind").asText("")
+                + "' of apiVersion '"
+                + version
+                + "'");
+      }
       AdmissionReview review;
       try {
-        review = JSON.readValue(body, AdmissionReview.class);
+        review = JSON.treeToValue(tree, AdmissionReview.class);
       } catch (Exception e) {
         result = "malformed";
         return problem(
-            HttpStatus.BAD_REQUEST, "the body is not an admission.k8s.io/v1 AdmissionReview");
+            HttpStatus.BAD_REQUEST,
+            "the body is not a well-formed " + version + " AdmissionReview");
       }
       AdmissionRequest request = review.getRequest();
       if (request == null || request.getUid() == null) {
@@ -81,8 +115,9 @@ public final class AdmissionController {
       Answer answer = decide(request);
       result = answer.result();
       AdmissionReview out =
+          // Answered in the version asked (v1beta1's response has the same fields as v1's).
           new AdmissionReviewBuilder()
-              .withApiVersion("admission.k8s.io/v1")
+              .withApiVersion(version)
               .withKind("AdmissionReview")
               .withResponse(answer.response())
               .build();
@@ -128,7 +163,30 @@ public final class AdmissionController {
         request.getNamespace() != null
             ? request.getNamespace()
             : pod.getMetadata() == null ? "default" : pod.getMetadata().getNamespace();
-    PodMutator.Result result = mutator.mutate(pod, namespace);
+    PodMutator.Result result;
+    try {
+      result = mutator.mutate(pod, namespace);
+    } catch (RuntimeException e) {
+      // A pod shape the mutator does not expect (e.g. a null list entry, which the API server
+      // refuses anyway): a clear denial and one log line, not a 500 with a stack trace.
+      log.warn(
+          "could not process pod {}/{}: {} at {}",
+          namespace,
+          podName(pod),
+          e.getClass().getSimpleName(),
+          e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+      return new Answer(
+          response
+              .withAllowed(false)
+              .withStatus(
+                  status(
+                      400,
+                      "BadRequest",
+                      "secrets-store webhook: the pod could not be processed (an empty entry in a"
+                          + " list or a field of an unexpected shape)"))
+              .build(),
+          "malformed");
+    }
     return switch (result) {
       case PodMutator.Result.Unchanged unchanged ->
           new Answer(response.withAllowed(true).build(), "unchanged");
@@ -150,6 +208,13 @@ public final class AdmissionController {
         yield new Answer(
             response
                 .withAllowed(true)
+                // kubectl prints these ("Warning: ..."); null leaves the field out.
+                .withWarnings(
+                    mutated.warnings().isEmpty()
+                        ? null
+                        : mutated.warnings().stream()
+                            .map(w -> "secrets-store webhook: " + w)
+                            .toList())
                 .withPatchType("JSONPatch")
                 .withPatch(
                     Base64.getEncoder()

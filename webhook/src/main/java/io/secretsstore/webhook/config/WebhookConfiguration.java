@@ -29,16 +29,21 @@ public class WebhookConfiguration {
 
   @Bean(destroyMethod = "close")
   RegistryImageCommands registryImageCommands(
-      RegistryProperties registry, KubernetesClient kubernetes, MeterRegistry meters)
+      RegistryProperties registry,
+      WebhookProperties properties,
+      KubernetesClient kubernetes,
+      MeterRegistry meters)
       throws Exception {
     RegistryTrust.install(registry.caFile());
-    PullSecretCredentials credentials = new PullSecretCredentials(kubernetes);
+    PullSecretCredentials credentials =
+        new PullSecretCredentials(kubernetes, properties.secretReads());
     return new RegistryImageCommands(registry, () -> credentials, meters);
   }
 
   @Bean
   PodMutator podMutator(
       WebhookProperties properties, KubernetesClient kubernetes, RegistryImageCommands images) {
-    return new PodMutator(properties, new KubernetesEnvSources(kubernetes), images);
+    return new PodMutator(
+        properties, new KubernetesEnvSources(kubernetes, properties.secretReads()), images);
   }
 }

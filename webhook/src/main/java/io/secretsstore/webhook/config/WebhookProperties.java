@@ -1,5 +1,7 @@
 package io.secretsstore.webhook.config;
 
+import io.secretsstore.model.connection.StoreAddress;
+import io.secretsstore.model.connection.StoreAddressPolicy;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -20,7 +22,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param delivery {@code copy}: an init container copies the injector bundle into an in-memory
  *     volume (works everywhere, costs the bundle's size in every pod's memory); {@code
  *     image-volume}: the injector image is mounted read-only as an image volume (Kubernetes 1.33+
- *     with image volumes enabled; nothing is copied)
+ *     with image volumes enabled; nothing is copied); {@code csi}: the node's csi-driver serves the
+ *     bundle its image carries as a read-only inline volume (nothing copied, nothing per pod)
+ * @param admissionTimeout the MutatingWebhookConfiguration's {@code timeoutSeconds}: every lookup
+ *     of one admission (ConfigMaps, Secrets, registries) ends {@link #ANSWER_RESERVE} before it
+ * @param secretNamespaces namespaces in which the webhook reads Secrets and service accounts (env
+ *     sources, pull secrets); {@code *} all; empty (default) none, see {@link SecretNamespaces}
  */
 @ConfigurationProperties("secrets-store.webhook")
 public record WebhookProperties(
@@ -32,14 +39,25 @@ public record WebhookProperties(
     @DefaultValue List<String> allowedAddresses,
     @DefaultValue("2s") Duration lookupTimeout,
     @DefaultValue Connection connection,
-    @DefaultValue("copy") String delivery) {
+    @DefaultValue("copy") String delivery,
+    @DefaultValue("10s") Duration admissionTimeout,
+    @DefaultValue List<String> secretNamespaces) {
 
-  /** The module's connection settings (ModuleConfig {@code connection.*}). */
+  /** What the answer needs after the last lookup (patch, serialization, network). */
+  static final Duration ANSWER_RESERVE = Duration.ofSeconds(1);
+
+  /**
+   * The module's connection settings (ModuleConfig {@code connection.*}).
+   *
+   * @param allowInsecureHttp whether pods may name plain {@code http://} store addresses (then with
+   *     an admission warning); refused otherwise
+   */
   public record Connection(
       @DefaultValue("") String url,
       @DefaultValue("kubernetes") String authPath,
       @DefaultValue("") String namespace,
-      @DefaultValue("") String caCert) {}
+      @DefaultValue("") String caCert,
+      @DefaultValue("false") boolean allowInsecureHttp) {}
 
   public WebhookProperties {
     if (!mountPath.startsWith("/") || mountPath.length() < 2) {
@@ -50,13 +68,46 @@ public record WebhookProperties(
       throw new IllegalArgumentException(
           "secrets-store.webhook.token-lifetime must be at least 10m (kubelet's minimum)");
     }
-    if (!List.of("copy", "image-volume").contains(delivery)) {
+    if (!List.of("copy", "image-volume", "csi").contains(delivery)) {
       throw new IllegalArgumentException(
-          "secrets-store.webhook.delivery must be copy or image-volume: " + delivery);
+          "secrets-store.webhook.delivery must be copy, image-volume or csi: " + delivery);
+    }
+    if (admissionTimeout.compareTo(Duration.ofSeconds(2)) < 0
+        || admissionTimeout.compareTo(Duration.ofSeconds(30)) > 0) {
+      throw new IllegalArgumentException(
+          "secrets-store.webhook.admission-timeout must be between 2s and 30s (the API server's"
+              + " timeoutSeconds range, with 1s to answer): "
+              + admissionTimeout);
+    }
+    try {
+      addressPolicyOf(connection, allowedAddresses);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "secrets-store.webhook.connection.url / allowed-addresses: " + e.getMessage());
     }
     if (!List.of("Always", "IfNotPresent", "Never").contains(injectorPullPolicy)) {
       throw new IllegalArgumentException(
           "secrets-store.webhook.injector-pull-policy must be Always, IfNotPresent or Never");
     }
+  }
+
+  /** Where pods may send their token: common-model's one rule (allowlist, module store, http). */
+  public StoreAddressPolicy addressPolicy() {
+    return addressPolicyOf(connection, allowedAddresses);
+  }
+
+  private static StoreAddressPolicy addressPolicyOf(Connection connection, List<String> allowed) {
+    StoreAddress module = connection.url().isBlank() ? null : StoreAddress.parse(connection.url());
+    return new StoreAddressPolicy(
+        module, allowed.stream().map(StoreAddress::parse).toList(), connection.allowInsecureHttp());
+  }
+
+  public SecretNamespaces secretReads() {
+    return SecretNamespaces.of(secretNamespaces);
+  }
+
+  /** How long all lookups of one admission may take together. */
+  public Duration lookupDeadline() {
+    return admissionTimeout.minus(ANSWER_RESERVE);
   }
 }

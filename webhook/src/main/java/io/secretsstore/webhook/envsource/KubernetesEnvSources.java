@@ -4,19 +4,26 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.secretsstore.webhook.config.SecretNamespaces;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@link EnvSources} from the API server. Values stay in memory for one admission only. */
+/**
+ * {@link EnvSources} from the API server. Values stay in memory for one admission only. Secrets
+ * only in the namespaces of {@link SecretNamespaces}: elsewhere a Secret named by the env is not
+ * read (as if it held no references) and the webhook needs no right to read it.
+ */
 public final class KubernetesEnvSources implements EnvSources {
 
   private final KubernetesClient kubernetes;
+  private final SecretNamespaces secretReads;
 
-  public KubernetesEnvSources(KubernetesClient kubernetes) {
+  public KubernetesEnvSources(KubernetesClient kubernetes, SecretNamespaces secretReads) {
     this.kubernetes = kubernetes;
+    this.secretReads = secretReads;
   }
 
   @Override
@@ -37,6 +44,9 @@ public final class KubernetesEnvSources implements EnvSources {
   @Override
   public Optional<Map<String, String>> secret(String namespace, String name)
       throws LookupException {
+    if (!secretReads.allows(namespace)) {
+      return Optional.empty();
+    }
     try {
       Secret secret = kubernetes.secrets().inNamespace(namespace).withName(name).get();
       if (secret == null) {

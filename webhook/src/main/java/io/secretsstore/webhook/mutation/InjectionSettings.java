@@ -1,17 +1,22 @@
 package io.secretsstore.webhook.mutation;
 
+import io.secretsstore.model.connection.StoreAddressPolicy;
+import io.secretsstore.model.crd.SsiPatterns;
 import io.secretsstore.model.names.Annotations;
 import io.secretsstore.model.reference.EnvFromPathList;
 import io.secretsstore.model.reference.ReferenceSyntaxException;
+import io.secretsstore.model.values.Booleans;
+import io.secretsstore.model.values.Durations;
 import io.secretsstore.webhook.config.WebhookProperties;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -36,7 +41,8 @@ public record InjectionSettings(
     String serviceAccountTokenPath,
     String restartMode,
     String pollInterval,
-    String pullPolicy) {
+    String pullPolicy,
+    List<String> warnings) {
 
   /** The annotations cannot be used; the message is the admission denial. */
   public static final class InvalidAnnotationsException extends Exception {
@@ -45,7 +51,15 @@ public record InjectionSettings(
     }
   }
 
-  private static final Pattern DURATION = Pattern.compile("^([0-9]+(ms|s|m|h))+$|^[0-9]+$");
+  /** One store request of the injector: long enough for a slow store, short of a hung start. */
+  static final Duration CLIENT_TIMEOUT_MIN = Duration.ofSeconds(1);
+
+  static final Duration CLIENT_TIMEOUT_MAX = Duration.ofMinutes(5);
+
+  /** Polls faster than every 10 s cost the store more than they gain; the injector stops at 24h. */
+  static final Duration POLL_INTERVAL_MIN = Duration.ofSeconds(10);
+
+  static final Duration POLL_INTERVAL_MAX = Duration.ofHours(24);
   private static final Pattern NAME = Pattern.compile("^[-_.a-zA-Z0-9]+$");
   private static final Pattern DNS_NAME =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
@@ -53,6 +67,7 @@ public record InjectionSettings(
   public static InjectionSettings from(Map<String, String> annotations, WebhookProperties defaults)
       throws InvalidAnnotationsException {
     List<String> problems = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
     String role = get(annotations, Annotations.ROLE, "");
     if (!NAME.matcher(role).matches()) {
       problems.add(
@@ -65,19 +80,21 @@ public record InjectionSettings(
               + " is not set and the module has no connection.url: name the store address");
     } else if (!isHttpUrl(address)) {
       problems.add(Annotations.ADDR + " must be an http(s) URL such as https://vault:8200");
-    } else if (!defaults.allowedAddresses().isEmpty()
-        && !defaults.allowedAddresses().contains(address)) {
-      problems.add(
-          Annotations.ADDR
-              + " '"
-              + address
-              + "' is not an allowed store address (allowed: "
-              + String.join(", ", defaults.allowedAddresses())
-              + ")");
+    } else {
+      // The one address rule (common-model): allowlist, the module's own store, plain http.
+      switch (defaults.addressPolicy().check(address)) {
+        case StoreAddressPolicy.Decision.Refused refused ->
+            problems.add(Annotations.ADDR + ": " + refused.reason());
+        case StoreAddressPolicy.Decision.Allowed allowed ->
+            allowed.warning().ifPresent(warnings::add);
+      }
     }
     String authPath = get(annotations, Annotations.AUTH_PATH, defaults.connection().authPath());
-    if (!NAME.matcher(authPath).matches()) {
-      problems.add(Annotations.AUTH_PATH + " must be an auth mount path such as kubernetes");
+    if (!SsiPatterns.isCleanMountPath(authPath)) {
+      problems.add(
+          Annotations.AUTH_PATH
+              + " must be an auth mount path such as kubernetes or kube/sub-path (letters, digits,"
+              + " '-', '_', '.', '/'; no empty, '.' or '..' segments)");
     }
     String tlsSecret = get(annotations, Annotations.TLS_SECRET, "");
     if (!tlsSecret.isEmpty() && !DNS_NAME.matcher(tlsSecret).matches()) {
@@ -91,12 +108,19 @@ public record InjectionSettings(
     }
     String clientTimeout =
         duration(
-            annotations, Annotations.CLIENT_TIMEOUT, Annotations.CLIENT_TIMEOUT_DEFAULT, problems);
+            annotations,
+            Annotations.CLIENT_TIMEOUT,
+            Annotations.CLIENT_TIMEOUT_DEFAULT,
+            CLIENT_TIMEOUT_MIN,
+            CLIENT_TIMEOUT_MAX,
+            problems);
     String pollInterval =
         duration(
             annotations,
             Annotations.SECRET_POLL_INTERVAL,
             Annotations.SECRET_POLL_INTERVAL_DEFAULT,
+            POLL_INTERVAL_MIN,
+            POLL_INTERVAL_MAX,
             problems);
     String logLevel =
         oneOf(
@@ -128,14 +152,31 @@ public record InjectionSettings(
     if (!skipList.isEmpty()) {
       skip.addAll(Arrays.asList(skipList.trim().split("\\s+")));
     }
+    String storeNamespace =
+        get(annotations, Annotations.NAMESPACE, defaults.connection().namespace());
+    if (!storeNamespace.isEmpty() && !SsiPatterns.isCleanMountPath(storeNamespace)) {
+      problems.add(
+          Annotations.NAMESPACE
+              + " must be a store namespace such as team-a or team-a/sub (letters, digits, '-',"
+              + " '_', '.', '/'; no empty, '.' or '..' segments)");
+    }
+    boolean skipVerify = bool(annotations, Annotations.TLS_SKIP_VERIFY, "false", problems);
+    if (skipVerify) {
+      warnings.add(
+          Annotations.TLS_SKIP_VERIFY
+              + " is true: the store's certificate is not verified, so anyone on the network path"
+              + " can read the login token and the secrets; use "
+              + Annotations.TLS_SECRET
+              + " with the store's CA instead");
+    }
     InjectionSettings settings =
         new InjectionSettings(
             role,
             address,
             authPath,
-            get(annotations, Annotations.NAMESPACE, defaults.connection().namespace()),
+            storeNamespace,
             tlsSecret,
-            bool(annotations, Annotations.TLS_SKIP_VERIFY, "false", problems),
+            skipVerify,
             envFromPath,
             bool(
                 annotations,
@@ -158,7 +199,8 @@ public record InjectionSettings(
             tokenPath,
             restartMode,
             pollInterval,
-            pullPolicy);
+            pullPolicy,
+            List.copyOf(warnings));
     if (!problems.isEmpty()) {
       throw new InvalidAnnotationsException(problems);
     }
@@ -170,23 +212,51 @@ public record InjectionSettings(
     return value == null || value.isBlank() ? fallback : value.trim();
   }
 
+  /** The one boolean grammar (common-model {@link Booleans}: Go's ParseBool, as upstream). */
   private static boolean bool(
       Map<String, String> annotations, String name, String fallback, List<String> problems) {
-    String value = get(annotations, name, fallback).toLowerCase(Locale.ROOT);
-    if (!value.equals("true") && !value.equals("false")) {
-      problems.add(name + " must be \"true\" or \"false\", not \"" + value + "\"");
+    String value = get(annotations, name, fallback);
+    Optional<Boolean> parsed = Booleans.parse(value);
+    if (parsed.isEmpty()) {
+      problems.add(
+          name
+              + " must be "
+              + Booleans.EXAMPLES
+              + " (also 1/0, t/f, TRUE/FALSE, True/False), not \""
+              + value
+              + "\"");
     }
-    return value.equals("true");
+    return parsed.orElse(false);
   }
 
+  /**
+   * A duration of the common grammar within {@code [min, max]}, handed to the injector in the
+   * shortest form both read back ({@link Durations#format}).
+   */
   private static String duration(
-      Map<String, String> annotations, String name, String fallback, List<String> problems) {
+      Map<String, String> annotations,
+      String name,
+      String fallback,
+      Duration min,
+      Duration max,
+      List<String> problems) {
     String value = get(annotations, name, fallback);
-    if (!DURATION.matcher(value).matches() || value.matches("^0+[a-z]*$")) {
+    try {
+      return Durations.format(Durations.parseWithin(value, min, max));
+    } catch (IllegalArgumentException e) {
       problems.add(
-          name + " must be a positive duration such as 10s, 2m or 1h30m, not \"" + value + "\"");
+          name
+              + " must be "
+              + Durations.EXAMPLES
+              + " between "
+              + Durations.format(min)
+              + " and "
+              + Durations.format(max)
+              + ", not \""
+              + value
+              + "\"");
+      return fallback;
     }
-    return value;
   }
 
   private static String oneOf(

@@ -1,31 +1,23 @@
 package io.secretsstore.webhook.mutation;
 
-import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarSource;
-import io.fabric8.kubernetes.api.model.ExecAction;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.SeccompProfile;
-import io.fabric8.kubernetes.api.model.SecurityContext;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.secretsstore.model.names.InjectorEnv;
-import io.secretsstore.model.reference.ReferenceParser;
 import io.secretsstore.webhook.config.WebhookProperties;
 import io.secretsstore.webhook.envsource.EnvSources;
 import io.secretsstore.webhook.registry.ImageCommands;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The mutation of a pod for environment injection (no API writes; lookups only through {@link
@@ -39,13 +31,23 @@ public final class PodMutator {
   public static final String TOKEN_VOLUME = "secrets-store-token";
   public static final String TLS_VOLUME = "secrets-store-tls";
   public static final String INIT_CONTAINER = "secrets-store-injector";
+
+  /** Set on every pod this webhook mutated; a pod that carries it is not mutated again. */
+  public static final String MUTATED_ANNOTATION = "secrets-store.deckhouse.io/injected";
+
+  static final String MUTATED_VALUE = "true";
   static final String INIT_MOUNT = "/mnt/secrets-store";
   static final String TOKEN_DIR = "/var/run/secrets/secrets-store.deckhouse.io/serviceaccount";
   static final String TLS_DIR = "/var/run/secrets/secrets-store.deckhouse.io/tls";
 
   /** What a pod gets: a mutated copy, nothing, or a denial. */
   public sealed interface Result {
-    record Mutated(Pod pod, List<String> containers) implements Result {}
+    /** {@code warnings}: shown by kubectl (admission warnings), e.g. a plain-http store. */
+    record Mutated(Pod pod, List<String> containers, List<String> warnings) implements Result {
+      public Mutated(Pod pod, List<String> containers) {
+        this(pod, containers, List.of());
+      }
+    }
 
     record Unchanged(String why) implements Result {}
 
@@ -53,16 +55,29 @@ public final class PodMutator {
   }
 
   private final WebhookProperties properties;
-  private final EnvSources sources;
-  private final ImageCommands images;
+  private final AdmissionLookups lookups;
+  private final InjectorContract injector;
 
   public PodMutator(WebhookProperties properties, EnvSources sources, ImageCommands images) {
     this.properties = properties;
-    this.sources = sources;
-    this.images = images;
+    this.lookups = new AdmissionLookups(sources, images);
+    this.injector = new InjectorContract(properties);
   }
 
-  public Result mutate(Pod original, String namespace) {
+  public Result mutate(Pod submitted, String namespace) {
+    Optional<String> writable = CsiVolumes.writable(submitted);
+    if (writable.isPresent()) {
+      return new Result.Denied(writable.get());
+    }
+    Pod defaulted = CsiVolumes.readOnlyByDefault(submitted);
+    Result injection = injectInto(defaulted, namespace);
+    if (injection instanceof Result.Unchanged && defaulted != submitted) {
+      return new Result.Mutated(defaulted, List.of());
+    }
+    return injection;
+  }
+
+  private Result injectInto(Pod original, String namespace) {
     Map<String, String> annotations =
         original.getMetadata() == null || original.getMetadata().getAnnotations() == null
             ? Map.of()
@@ -72,7 +87,7 @@ public final class PodMutator {
           "no " + io.secretsstore.model.names.Annotations.ROLE + " annotation");
     }
     if (alreadyMutated(original)) {
-      // Reinvocation (or a pod created from a mutated template): never twice.
+      // Reinvocation (or a copy of a mutated pod): never twice.
       return new Result.Unchanged("already mutated");
     }
     InjectionSettings settings;
@@ -84,23 +99,55 @@ public final class PodMutator {
 
     Pod pod = new PodBuilder(original).build();
     List<String> mutated = new ArrayList<>();
+    // One deadline for everything this admission reads, inside the API server's timeoutSeconds.
+    AdmissionLookups.Deadline deadline =
+        AdmissionLookups.Deadline.after(properties.lookupDeadline());
     try {
       List<Container> initContainers = nonNull(pod.getSpec().getInitContainers());
       List<Container> containers = nonNull(pod.getSpec().getContainers());
+      List<Container> all = new ArrayList<>(initContainers);
+      all.addAll(containers);
+      var data = lookups.envSources(all, namespace, deadline);
+      Set<Container> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
+      for (Container container : all) {
+        if (!settings.skipContainers().contains(container.getName())
+            && (ReferenceScan.usesReferences(container, data)
+                || !settings.envFromPath().isEmpty())) {
+          chosen.add(container);
+        }
+      }
+      if (chosen.isEmpty()) {
+        return new Result.Unchanged("no container uses secrets-store references or env-from-path");
+      }
+      List<String> withoutCommand =
+          all.stream()
+              .filter(
+                  c -> chosen.contains(c) && (c.getCommand() == null || c.getCommand().isEmpty()))
+              .map(Container::getImage)
+              .toList();
+      var commands =
+          lookups.imageCommands(
+              withoutCommand, CommandResolution.context(pod, namespace), deadline);
       List<Container> newInit = new ArrayList<>();
-      ImageCommands.PodContext context = context(pod, namespace);
       for (Container container : initContainers) {
-        newInit.add(maybeInject(container, settings, namespace, context, mutated));
+        newInit.add(
+            chosen.contains(container)
+                ? inject(container, settings, commands, mutated)
+                : container);
       }
       List<Container> newContainers = new ArrayList<>();
       for (Container container : containers) {
-        newContainers.add(maybeInject(container, settings, namespace, context, mutated));
+        newContainers.add(
+            chosen.contains(container)
+                ? inject(container, settings, commands, mutated)
+                : container);
       }
-      if (mutated.isEmpty()) {
-        return new Result.Unchanged("no container uses secrets-store references or env-from-path");
+      List<String> collisions = collisions(original, settings, mutated);
+      if (!collisions.isEmpty()) {
+        return new Result.Denied(String.join("; ", collisions));
       }
-      if (!imageVolume()) {
-        newInit.addFirst(copyContainer(settings));
+      if (InjectorDelivery.copies(properties.delivery())) {
+        newInit.addFirst(injector.copyContainer(settings));
       }
       pod.getSpec().setInitContainers(newInit);
       pod.getSpec().setContainers(newContainers);
@@ -110,16 +157,44 @@ public final class PodMutator {
       return new Result.Denied(e.getMessage());
     }
     List<Volume> volumes = new ArrayList<>(nonNull(pod.getSpec().getVolumes()));
-    volumes.addAll(volumes(settings));
+    volumes.addAll(injector.volumes(settings));
     pod.getSpec().setVolumes(volumes);
-    return new Result.Mutated(pod, List.copyOf(mutated));
+    Map<String, String> marked =
+        new java.util.LinkedHashMap<>(nonNull(pod.getMetadata().getAnnotations()));
+    marked.put(MUTATED_ANNOTATION, MUTATED_VALUE);
+    pod.getMetadata().setAnnotations(marked);
+    return new Result.Mutated(pod, List.copyOf(mutated), settings.warnings());
   }
 
+  /**
+   * Our own mark, not a name a user may pick by accident (a user's init container or volume of one
+   * of our names is a collision, denied with its name, not a reason to skip the pod).
+   */
   private static boolean alreadyMutated(Pod pod) {
-    return pod.getSpec() != null
-        && (nonNull(pod.getSpec().getVolumes()).stream().anyMatch(v -> VOLUME.equals(v.getName()))
-            || nonNull(pod.getSpec().getInitContainers()).stream()
-                .anyMatch(c -> INIT_CONTAINER.equals(c.getName())));
+    return pod.getMetadata() != null
+        && pod.getMetadata().getAnnotations() != null
+        && MUTATED_VALUE.equals(pod.getMetadata().getAnnotations().get(MUTATED_ANNOTATION));
+  }
+
+  private List<String> collisions(Pod pod, InjectionSettings settings, List<String> mutated) {
+    java.util.Set<String> volumes = new java.util.HashSet<>();
+    Map<String, String> mounts = new java.util.HashMap<>();
+    volumes.add(VOLUME);
+    mounts.put(VOLUME, injector.injectorMountPath());
+    if (settings.serviceAccountTokenPath().isEmpty()) {
+      volumes.add(TOKEN_VOLUME);
+      mounts.put(TOKEN_VOLUME, TOKEN_DIR);
+    }
+    if (!settings.tlsSecret().isEmpty()) {
+      volumes.add(TLS_VOLUME);
+      mounts.put(TLS_VOLUME, TLS_DIR);
+    }
+    return PodCollisions.find(
+        pod,
+        volumes,
+        InjectorDelivery.copies(properties.delivery()) ? INIT_CONTAINER : null,
+        mounts,
+        java.util.Set.copyOf(mutated));
   }
 
   /** The pod cannot be mutated as it is (no command to wrap, a malformed reference). */
@@ -129,69 +204,15 @@ public final class PodMutator {
     }
   }
 
-  private static ImageCommands.PodContext context(Pod pod, String namespace) {
-    List<String> pullSecrets =
-        nonNull(pod.getSpec().getImagePullSecrets()).stream()
-            .map(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
-            .toList();
-    String account =
-        pod.getSpec().getServiceAccountName() == null
-                || pod.getSpec().getServiceAccountName().isEmpty()
-            ? "default"
-            : pod.getSpec().getServiceAccountName();
-    String architecture =
-        pod.getSpec().getNodeSelector() == null
-            ? null
-            : pod.getSpec().getNodeSelector().get("kubernetes.io/arch");
-    return new ImageCommands.PodContext(namespace, pullSecrets, account, architecture);
-  }
-
-  private Container maybeInject(
+  private Container inject(
       Container container,
       InjectionSettings settings,
-      String namespace,
-      ImageCommands.PodContext context,
+      Map<String, AdmissionLookups.Outcome<ImageCommands.ImageCommand>> commands,
       List<String> mutated)
-      throws NeedsCommandException, EnvSources.LookupException {
-    if (settings.skipContainers().contains(container.getName())
-        || !(usesReferences(container, namespace) || !settings.envFromPath().isEmpty())) {
-      return container;
-    }
-    List<String> original = new ArrayList<>();
-    if (container.getCommand() != null && !container.getCommand().isEmpty()) {
-      original.addAll(container.getCommand());
-      original.addAll(nonNull(container.getArgs()));
-    } else {
-      // Kubernetes' rule: the image's ENTRYPOINT, then the pod's args or else the image's CMD.
-      ImageCommands.ImageCommand image;
-      try {
-        image = images.lookup(container.getImage(), context);
-      } catch (ImageCommands.LookupException e) {
-        throw new NeedsCommandException(
-            "container '"
-                + container.getName()
-                + "' has no command and the entrypoint of image "
-                + container.getImage()
-                + " could not be read ("
-                + e.getMessage()
-                + "): set spec.containers[].command (and args) explicitly");
-      }
-      original.addAll(image.entrypoint());
-      original.addAll(
-          container.getArgs() != null && !container.getArgs().isEmpty()
-              ? container.getArgs()
-              : image.cmd());
-      if (original.isEmpty()) {
-        throw new NeedsCommandException(
-            "container '"
-                + container.getName()
-                + "': image "
-                + container.getImage()
-                + " has neither ENTRYPOINT nor CMD; set spec.containers[].command");
-      }
-    }
+      throws NeedsCommandException {
+    List<String> original = CommandResolution.originalCommand(container, commands);
     mutated.add(container.getName());
-    List<String> command = new ArrayList<>(injectorCommand());
+    List<String> command = new ArrayList<>(injector.injectorCommand());
     command.addAll(original);
     ContainerBuilder builder =
         new ContainerBuilder(container).withCommand(command).withArgs((List<String>) null);
@@ -201,265 +222,35 @@ public final class PodMutator {
         env.add(variable);
       }
     }
-    env.addAll(contract(settings));
+    env.addAll(injector.contract(settings));
     builder.withEnv(env);
     List<VolumeMount> mounts = new ArrayList<>(nonNull(container.getVolumeMounts()));
-    VolumeMount injector = mount(VOLUME, properties.mountPath(), true);
-    if (imageVolume()) {
+    VolumeMount bundle = InjectorContract.mount(VOLUME, injector.injectorMountPath(), true);
+    if (injector.imageVolume()) {
       // The image holds the bundle at <mount path>/injector, the path its java was built for.
-      injector.setSubPath(properties.mountPath().substring(1));
+      bundle.setSubPath(properties.mountPath().substring(1));
     }
-    mounts.add(injector);
+    mounts.add(bundle);
     if (settings.serviceAccountTokenPath().isEmpty()) {
-      mounts.add(mount(TOKEN_VOLUME, TOKEN_DIR, true));
+      mounts.add(InjectorContract.mount(TOKEN_VOLUME, TOKEN_DIR, true));
     }
     if (!settings.tlsSecret().isEmpty()) {
-      mounts.add(mount(TLS_VOLUME, TLS_DIR, true));
+      mounts.add(InjectorContract.mount(TLS_VOLUME, TLS_DIR, true));
     }
     builder.withVolumeMounts(mounts);
     if (settings.mutateProbes()) {
-      builder.withLivenessProbe(probe(container.getLivenessProbe()));
-      builder.withReadinessProbe(probe(container.getReadinessProbe()));
-      builder.withStartupProbe(probe(container.getStartupProbe()));
+      builder.withLivenessProbe(injector.probe(container.getLivenessProbe()));
+      builder.withReadinessProbe(injector.probe(container.getReadinessProbe()));
+      builder.withStartupProbe(injector.probe(container.getStartupProbe()));
     }
     return builder.build();
   }
 
-  /** Whether any env value of the container is a reference (directly or from ConfigMap/Secret). */
-  /**
-   * Whether any env value of the container is a reference (directly or from ConfigMap/Secret).
-   * Malformed references are refused here, where the pod author sees the message, instead of in the
-   * container's log at start.
-   */
-  private boolean usesReferences(Container container, String namespace)
-      throws EnvSources.LookupException, NeedsCommandException {
-    boolean found = false;
-    for (EnvVar variable : nonNull(container.getEnv())) {
-      found |= check(container, variable.getName(), "", variable.getValue());
-      EnvVarSource from = variable.getValueFrom();
-      if (from != null && from.getConfigMapKeyRef() != null) {
-        String name = from.getConfigMapKeyRef().getName();
-        Optional<Map<String, String>> data = sources.configMap(namespace, name);
-        if (data.isPresent()) {
-          found |=
-              check(
-                  container,
-                  variable.getName(),
-                  " (ConfigMap '" + name + "')",
-                  data.get().get(from.getConfigMapKeyRef().getKey()));
-        }
-      }
-      if (from != null && from.getSecretKeyRef() != null) {
-        String name = from.getSecretKeyRef().getName();
-        Optional<Map<String, String>> data = sources.secret(namespace, name);
-        if (data.isPresent()) {
-          found |=
-              check(
-                  container,
-                  variable.getName(),
-                  " (Secret '" + name + "')",
-                  data.get().get(from.getSecretKeyRef().getKey()));
-        }
-      }
-    }
-    for (EnvFromSource from : nonNull(container.getEnvFrom())) {
-      Optional<Map<String, String>> data = Optional.empty();
-      String where = "";
-      if (from.getConfigMapRef() != null) {
-        data = sources.configMap(namespace, from.getConfigMapRef().getName());
-        where = " (ConfigMap '" + from.getConfigMapRef().getName() + "')";
-      } else if (from.getSecretRef() != null) {
-        data = sources.secret(namespace, from.getSecretRef().getName());
-        where = " (Secret '" + from.getSecretRef().getName() + "')";
-      }
-      if (data.isPresent()) {
-        String prefix = from.getPrefix() == null ? "" : from.getPrefix();
-        for (var entry : new java.util.TreeMap<>(data.get()).entrySet()) {
-          found |= check(container, prefix + entry.getKey(), where, entry.getValue());
-        }
-      }
-    }
-    return found;
-  }
-
-  /** True for a well-formed reference; a malformed one denies the pod. */
-  private static boolean check(Container container, String variable, String where, String value)
-      throws NeedsCommandException {
-    if (!isReference(value)) {
-      return false;
-    }
-    try {
-      ReferenceParser.parse(value);
-      return true;
-    } catch (io.secretsstore.model.reference.ReferenceSyntaxException e) {
-      throw new NeedsCommandException(
-          "container '"
-              + container.getName()
-              + "', variable "
-              + variable
-              + where
-              + ": malformed secrets-store reference: "
-              + e.getMessage());
-    }
-  }
-
-  private static boolean isReference(String value) {
-    return value != null && ReferenceParser.looksLikeReference(value);
-  }
-
-  private List<String> injectorCommand() {
-    String home = properties.mountPath() + "/injector";
-    return List.of(home + "/bin/java", "@" + home + "/launch.args", "--");
-  }
-
-  private Probe probe(Probe probe) {
-    if (probe == null || probe.getExec() == null || probe.getExec().getCommand() == null) {
-      return probe;
-    }
-    List<String> command = new ArrayList<>(injectorCommand());
-    command.addAll(probe.getExec().getCommand());
-    Probe copy = new io.fabric8.kubernetes.api.model.ProbeBuilder(probe).build();
-    copy.setExec(new ExecAction(command));
-    return copy;
-  }
-
-  /** The env contract of the injector (names from common-model). */
-  private List<EnvVar> contract(InjectionSettings settings) {
-    List<EnvVar> env = new ArrayList<>();
-    env.add(new EnvVar(InjectorEnv.VAULT_ADDR, settings.address(), null));
-    env.add(new EnvVar(InjectorEnv.VAULT_ROLE, settings.role(), null));
-    env.add(new EnvVar(InjectorEnv.VAULT_PATH, settings.authPath(), null));
-    if (!settings.namespace().isEmpty()) {
-      env.add(new EnvVar(InjectorEnv.VAULT_NAMESPACE, settings.namespace(), null));
-    }
-    if (!settings.tlsSecret().isEmpty()) {
-      env.add(new EnvVar(InjectorEnv.VAULT_CACERT, TLS_DIR + "/ca.crt", null));
-    } else if (!properties.connection().caCert().isEmpty()
-        && settings.address().equals(properties.connection().url())) {
-      // The module's CA belongs to the module's store, not to an address the pod chose.
-      env.add(new EnvVar(InjectorEnv.VAULT_CACERT_BYTES, properties.connection().caCert(), null));
-    }
-    env.add(
-        new EnvVar(
-            InjectorEnv.VAULT_SKIP_VERIFY, Boolean.toString(settings.tlsSkipVerify()), null));
-    env.add(
-        new EnvVar(
-            InjectorEnv.VAULT_IGNORE_MISSING_SECRETS,
-            Boolean.toString(settings.ignoreMissingSecrets()),
-            null));
-    env.add(new EnvVar(InjectorEnv.VAULT_CLIENT_TIMEOUT, settings.clientTimeout(), null));
-    env.add(new EnvVar(InjectorEnv.VAULT_LOG_LEVEL, settings.logLevel(), null));
-    env.add(new EnvVar(InjectorEnv.VAULT_JSON_LOG, Boolean.toString(settings.jsonLog()), null));
-    if (!settings.envFromPath().isEmpty()) {
-      env.add(new EnvVar(InjectorEnv.VAULT_ENV_FROM_PATH, settings.envFromPath(), null));
-    }
-    env.add(
-        new EnvVar(
-            InjectorEnv.VAULT_TOKEN_PATH,
-            settings.serviceAccountTokenPath().isEmpty()
-                ? TOKEN_DIR + "/token"
-                : settings.serviceAccountTokenPath(),
-            null));
-    env.add(new EnvVar(InjectorEnv.VAULT_RESTART_MODE, settings.restartMode(), null));
-    env.add(new EnvVar(InjectorEnv.VAULT_POLL_INTERVAL, settings.pollInterval(), null));
-    return env;
-  }
-
-  /**
-   * Copies the injector bundle into the shared volume; passes the restricted Pod Security Standard.
-   */
-  private Container copyContainer(InjectionSettings settings) {
-    SecurityContext restricted =
-        new SecurityContextBuilder()
-            .withRunAsNonRoot(true)
-            .withRunAsUser(65532L)
-            .withRunAsGroup(65532L)
-            .withAllowPrivilegeEscalation(false)
-            .withReadOnlyRootFilesystem(true)
-            .withPrivileged(false)
-            .withCapabilities(new Capabilities(null, List.of("ALL")))
-            .withSeccompProfile(new SeccompProfile(null, "RuntimeDefault"))
-            .build();
-    return new ContainerBuilder()
-        .withName(INIT_CONTAINER)
-        .withImage(properties.injectorImage())
-        .withImagePullPolicy(settings.pullPolicy())
-        .withCommand(
-            properties.mountPath() + "/injector/bin/java",
-            "@" + properties.mountPath() + "/injector/launch.args",
-            "--self-copy",
-            INIT_MOUNT)
-        .withNewResources()
-        .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("64Mi")))
-        .withLimits(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("256Mi")))
-        .endResources()
-        .withSecurityContext(restricted)
-        .withVolumeMounts(mount(VOLUME, INIT_MOUNT, false))
-        .build();
-  }
-
-  private List<Volume> volumes(InjectionSettings settings) {
-    List<Volume> volumes = new ArrayList<>();
-    if (imageVolume()) {
-      volumes.add(
-          new VolumeBuilder()
-              .withName(VOLUME)
-              .withNewImage(settings.pullPolicy(), properties.injectorImage())
-              .build());
-    } else {
-      volumes.add(
-          new VolumeBuilder()
-              .withName(VOLUME)
-              .withNewEmptyDir()
-              .withMedium("Memory")
-              .withSizeLimit(new Quantity("128Mi"))
-              .endEmptyDir()
-              .build());
-    }
-    if (settings.serviceAccountTokenPath().isEmpty()) {
-      volumes.add(
-          new VolumeBuilder()
-              .withName(TOKEN_VOLUME)
-              .withNewProjected()
-              .addNewSource()
-              .withNewServiceAccountToken()
-              .withAudience(properties.tokenAudience())
-              .withExpirationSeconds(properties.tokenLifetime().toSeconds())
-              .withPath("token")
-              .endServiceAccountToken()
-              .endSource()
-              .endProjected()
-              .build());
-    }
-    if (!settings.tlsSecret().isEmpty()) {
-      volumes.add(
-          new VolumeBuilder()
-              .withName(TLS_VOLUME)
-              .withNewSecret()
-              .withSecretName(settings.tlsSecret())
-              .addNewItem()
-              .withKey("ca.crt")
-              .withPath("ca.crt")
-              .endItem()
-              .endSecret()
-              .build());
-    }
-    return volumes;
-  }
-
-  private boolean imageVolume() {
-    return properties.delivery().equals("image-volume");
-  }
-
-  private static VolumeMount mount(String name, String path, boolean readOnly) {
-    VolumeMount mount = new VolumeMount();
-    mount.setName(name);
-    mount.setMountPath(path);
-    mount.setReadOnly(readOnly);
-    return mount;
-  }
-
   private static <T> List<T> nonNull(List<T> list) {
     return list == null ? List.of() : list;
+  }
+
+  private static <K, V> Map<K, V> nonNull(Map<K, V> map) {
+    return map == null ? Map.of() : map;
   }
 }

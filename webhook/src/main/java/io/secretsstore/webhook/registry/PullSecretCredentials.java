@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.secretsstore.webhook.config.SecretNamespaces;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,18 +19,30 @@ import java.util.Set;
 /**
  * Registry credentials the way kubelet finds them: the pod's {@code imagePullSecrets}, then those
  * of its service account; {@code kubernetes.io/dockerconfigjson} and {@code
- * kubernetes.io/dockercfg} Secrets; the first entry whose registry matches wins.
+ * kubernetes.io/dockercfg} Secrets; the first entry whose registry matches wins. Only in the
+ * namespaces of {@link SecretNamespaces}; elsewhere the lookup goes without credentials and nothing
+ * is read.
  */
 public final class PullSecretCredentials {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final KubernetesClient kubernetes;
+  private final SecretNamespaces secretReads;
 
-  public PullSecretCredentials(KubernetesClient kubernetes) {
+  public PullSecretCredentials(KubernetesClient kubernetes, SecretNamespaces secretReads) {
     this.kubernetes = kubernetes;
+    this.secretReads = secretReads;
+  }
+
+  /** Whether pull secrets are read for pods of this namespace. */
+  public SecretNamespaces secretReads() {
+    return secretReads;
   }
 
   public Optional<Credential> forRegistry(String registry, ImageCommands.PodContext pod) {
+    if (!secretReads.allows(pod.namespace())) {
+      return Optional.empty();
+    }
     Set<String> names = new LinkedHashSet<>(pod.imagePullSecrets());
     ServiceAccount account =
         kubernetes

@@ -50,6 +50,10 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
   private final ExecutorService lookups =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("registry-lookup-", 0).factory());
   private final Map<String, Cached> cache;
+  private final RegistryAccess access;
+
+  /** Bounds memory and connections however many admissions ask at once. */
+  private final java.util.concurrent.Semaphore inFlight;
 
   public RegistryImageCommands(
       RegistryProperties properties,
@@ -58,6 +62,8 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     this.properties = properties;
     this.credentials = credentials;
     this.meters = meters;
+    this.access = new RegistryAccess(properties);
+    this.inFlight = new java.util.concurrent.Semaphore(properties.maxConcurrentLookups());
     this.cache =
         java.util.Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
@@ -96,9 +102,29 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     }
     Timer.Sample sample = Timer.start(meters);
     String result = "error";
-    Future<ImageCommand> future = lookups.submit(() -> fetch(reference, architecture, pod));
+    long deadline = System.nanoTime() + properties.timeout().toNanos();
     try {
-      ImageCommand command = future.get(properties.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      if (!inFlight.tryAcquire(properties.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        result = "busy";
+        throw new LookupException(
+            "too many registry lookups at once (registry.max-concurrent-lookups "
+                + properties.maxConcurrentLookups()
+                + ")");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LookupException("interrupted");
+    }
+    Future<ImageCommand> future;
+    try {
+      future = lookups.submit(() -> fetch(reference, architecture, pod));
+    } catch (RuntimeException e) {
+      inFlight.release();
+      throw e;
+    }
+    try {
+      long left = Math.max(0, deadline - System.nanoTime());
+      ImageCommand command = future.get(left, TimeUnit.NANOSECONDS);
       result = "fetched";
       cacheFor(reference)
           .ifPresent(ttl -> cache.put(key, new Cached(command, System.nanoTime() + ttl)));
@@ -106,22 +132,18 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     } catch (TimeoutException e) {
       future.cancel(true);
       result = "timeout";
-      throw new LookupException(
-          "the registry "
-              + reference.getRegistry()
-              + " did not answer within "
-              + properties.timeout().toMillis()
-              + " ms");
+      throw new LookupException(RegistryAccess.unreachable(reference.getRegistry()));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof LookupException lookup) {
         throw lookup;
       }
-      throw new LookupException(describe(reference, cause));
+      throw new LookupException(describe(reference, cause, pod));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LookupException("interrupted");
     } finally {
+      inFlight.release();
       sample.stop(meters.timer("secrets_store.webhook.registry.lookup", "result", result));
       meters.counter("secrets_store.webhook.registry.lookups", "result", result).increment();
     }
@@ -146,17 +168,12 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
       throws IOException, RegistryException, LookupException {
     String registry =
         properties.mirrors().getOrDefault(reference.getRegistry(), reference.getRegistry());
+    access.check(registry);
     boolean insecure = properties.insecureRegistries().contains(registry);
-    if (!insecure) {
-      checkTls(registry);
-    }
     FailoverHttpClient http = new FailoverHttpClient(insecure, false, event -> {});
     try {
-      // A mirror is asked with its own credentials first, like container runtimes do.
+      // Only the credentials of the host asked: the origin's are never sent to its mirror.
       Optional<Credential> credential = credentials.get().forRegistry(registry, pod);
-      if (credential.isEmpty() && !registry.equals(reference.getRegistry())) {
-        credential = credentials.get().forRegistry(reference.getRegistry(), pod);
-      }
       RegistryClient.Factory factory =
           RegistryClient.factory(EventHandlers.NONE, registry, reference.getRepository(), http)
               .setUserAgent("secrets-store-webhook");
@@ -182,8 +199,19 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
             "image " + reference + " has a manifest format the webhook cannot read");
       }
       DescriptorDigest config = buildable.getContainerConfiguration().getDigest();
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      client.pullBlob(config, size -> {}, read -> {}).writeTo(bytes);
+      long declared = buildable.getContainerConfiguration().getSize();
+      if (declared > properties.maxConfigBytes()) {
+        throw new LookupException(tooLarge(reference));
+      }
+      CappedOutput bytes = new CappedOutput(properties.maxConfigBytes());
+      try {
+        client.pullBlob(config, size -> {}, read -> {}).writeTo(bytes);
+      } catch (IOException | RuntimeException e) {
+        if (bytes.exceeded) {
+          throw new LookupException(tooLarge(reference));
+        }
+        throw e;
+      }
       JsonNode configuration = JSON.readTree(bytes.toByteArray()).path("config");
       return new ImageCommand(
           strings(configuration.path("Entrypoint")), strings(configuration.path("Cmd")));
@@ -192,39 +220,40 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     }
   }
 
-  /**
-   * A TLS handshake before jib's client, whose retries would turn an untrusted certificate into a
-   * timeout: the user learns what is wrong.
-   */
-  private void checkTls(String registry) throws LookupException {
-    int colon = registry.lastIndexOf(':');
-    String host = colon > 0 ? registry.substring(0, colon) : registry;
-    int port = colon > 0 ? Integer.parseInt(registry.substring(colon + 1)) : 443;
-    if (registry.equals("docker.io")) {
-      host = "registry-1.docker.io";
+  private String tooLarge(ImageReference reference) {
+    return "the config of image "
+        + reference
+        + " is larger than registry.max-config-bytes ("
+        + properties.maxConfigBytes()
+        + ")";
+  }
+
+  /** Keeps at most {@code limit} bytes; more means the registry is not serving an image config. */
+  private static final class CappedOutput extends java.io.OutputStream {
+    private final long limit;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private volatile boolean exceeded;
+
+    CappedOutput(long limit) {
+      this.limit = limit;
     }
-    int timeout = (int) Math.min(properties.timeout().toMillis(), 3_000);
-    try (java.net.Socket plain = new java.net.Socket()) {
-      plain.connect(new java.net.InetSocketAddress(host, port), timeout);
-      plain.setSoTimeout(timeout);
-      try (javax.net.ssl.SSLSocket socket =
-          (javax.net.ssl.SSLSocket)
-              javax.net.ssl.SSLContext.getDefault()
-                  .getSocketFactory()
-                  .createSocket(plain, host, port, false)) {
-        javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
-        parameters.setEndpointIdentificationAlgorithm("HTTPS");
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (bytes.size() + (long) len > limit) {
+        exceeded = true;
+        throw new IOException("more than " + limit + " bytes");
       }
-    } catch (javax.net.ssl.SSLException e) {
-      throw new LookupException(
-          "TLS with the registry "
-              + registry
-              + " failed: its certificate is not trusted (or not for that name); add its CA, or"
-              + " list it under registry.insecure-registries");
-    } catch (IOException | java.security.NoSuchAlgorithmException e) {
-      // Not a TLS problem: jib's client reports connection failures itself.
+      bytes.write(b, off, len);
+    }
+
+    byte[] toByteArray() {
+      return bytes.toByteArray();
     }
   }
 
@@ -234,19 +263,21 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     return values;
   }
 
-  private static String describe(ImageReference reference, Throwable cause) {
+  private String describe(ImageReference reference, Throwable cause, PodContext pod) {
     String registry = reference.getRegistry();
     if (cause instanceof RegistryUnauthorizedException) {
+      var reads = credentials.get().secretReads();
       return "the registry "
           + registry
           + " refused access to "
           + reference.getRepository()
-          + " (check the pod's imagePullSecrets)";
+          + (reads.allows(pod.namespace())
+              ? " (check the pod's imagePullSecrets)"
+              : " without credentials: "
+                  + reads.refusal(pod.namespace())
+                  + "; set the container's command in the pod spec");
     }
-    if (cause instanceof javax.net.ssl.SSLException
-        || (cause != null && cause.getCause() instanceof javax.net.ssl.SSLException)) {
-      return "TLS with the registry " + registry + " failed (certificate not trusted?)";
-    }
+
     String message =
         cause == null || cause.getMessage() == null
             ? ""
@@ -257,10 +288,8 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
         || message.contains("404")) {
       return "image " + reference + " was not found in the registry";
     }
-    return "the registry "
-        + registry
-        + " could not be read: "
-        + (cause == null ? "" : cause.getClass().getSimpleName());
+    // TLS failures, refused connections, unknown hosts: one text (see RegistryAccess).
+    return RegistryAccess.unreachable(registry);
   }
 
   @Override

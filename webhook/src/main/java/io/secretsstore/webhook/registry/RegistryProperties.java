@@ -17,6 +17,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param mirrors registry host to the mirror host to ask instead, e.g. docker.io: mirror.local
  * @param defaultArchitecture the platform picked from an image index when the pod does not say
  * @param caFile PEM bundle of extra CAs trusted for registries (besides the system's)
+ * @param allowedRegistries registries (host[:port]) pods' images may be looked up in; empty: any
+ * @param allowPrivateAddresses also look up registries that resolve to loopback, link-local or
+ *     private addresses although nobody listed them (allowed, insecure or mirror registries are
+ *     always looked up): off, so a pod spec cannot make the webhook probe the cluster's network
+ * @param maxConcurrentLookups registry lookups in flight at once across all admissions
+ * @param maxConfigBytes largest image config blob read
  */
 @ConfigurationProperties("secrets-store.webhook.registry")
 public record RegistryProperties(
@@ -27,7 +33,11 @@ public record RegistryProperties(
     @DefaultValue List<String> insecureRegistries,
     @DefaultValue Map<String, String> mirrors,
     @DefaultValue("amd64") String defaultArchitecture,
-    @DefaultValue("") String caFile) {
+    @DefaultValue("") String caFile,
+    @DefaultValue List<String> allowedRegistries,
+    @DefaultValue("false") boolean allowPrivateAddresses,
+    @DefaultValue("8") int maxConcurrentLookups,
+    @DefaultValue("4194304") long maxConfigBytes) {
 
   public RegistryProperties {
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofSeconds(25)) > 0) {
@@ -36,8 +46,23 @@ public record RegistryProperties(
               + " at most 30s for the webhook): "
               + timeout);
     }
+    if (maxConcurrentLookups < 1) {
+      throw new IllegalArgumentException(
+          "secrets-store.webhook.registry.max-concurrent-lookups must be at least 1");
+    }
+    if (maxConfigBytes < 1) {
+      throw new IllegalArgumentException(
+          "secrets-store.webhook.registry.max-config-bytes must be at least 1");
+    }
     if (cacheSize < 0) {
       throw new IllegalArgumentException("secrets-store.webhook.registry.cache-size must be >= 0");
     }
+  }
+
+  /** Registries an administrator named: looked up wherever they resolve. */
+  public boolean namedByAdministrator(String registry) {
+    return allowedRegistries.contains(registry)
+        || insecureRegistries.contains(registry)
+        || mirrors.containsValue(registry);
   }
 }

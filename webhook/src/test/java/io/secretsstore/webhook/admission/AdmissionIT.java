@@ -36,6 +36,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * the controller writes them, reloaded without a restart), metrics on the plain management port.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@org.junit.jupiter.api.extension.ExtendWith(
+    org.springframework.boot.test.system.OutputCaptureExtension.class)
 class AdmissionIT {
 
   static final ObjectMapper JSON = Serialization.jsonMapper();
@@ -147,6 +149,22 @@ class AdmissionIT {
     assertThat(dryRun.get("patch").asText()).isEqualTo(answer.get("patch").asText());
   }
 
+  /** Admission warnings (kubectl prints them) for what is allowed but unsafe. */
+  @Test
+  void tlsSkipVerifyIsAdmittedWithAWarning() throws Exception {
+    String skipping =
+        POD.replace(
+            "\"secrets-store.deckhouse.io/role\":\"myapp\"",
+            "\"secrets-store.deckhouse.io/role\":\"myapp\",\"secrets-store.deckhouse.io/tls-skip-verify\":\"true\"");
+    JsonNode answer = JSON.readTree(post(review(skipping, false)).body()).get("response");
+    assertThat(answer.get("allowed").asBoolean()).isTrue();
+    assertThat(answer.get("warnings")).hasSize(1);
+    assertThat(answer.get("warnings").get(0).asText())
+        .startsWith("secrets-store webhook: secrets-store.deckhouse.io/tls-skip-verify is true");
+    JsonNode plain = JSON.readTree(post(review(POD, false)).body()).get("response");
+    assertThat(plain.has("warnings")).isFalse();
+  }
+
   @Test
   void otherObjectsPodsWithoutTheAnnotationAndBadAnnotations() throws Exception {
     String deployment =
@@ -188,6 +206,71 @@ class AdmissionIT {
     }
     HttpResponse<String> huge = post(review(POD, false) + " ".repeat(4 * 1024 * 1024));
     assertThat(huge.statusCode()).isEqualTo(413);
+  }
+
+  @Test
+  void aNullBodyAndForeignReviewVersionsGetAClear400() throws Exception {
+    HttpResponse<String> nothing = post("null");
+    assertThat(nothing.statusCode()).isEqualTo(400);
+    assertThat(nothing.body()).contains("the body is JSON null, not an object");
+
+    HttpResponse<String> future =
+        post(review(POD, false).replace("admission.k8s.io/v1\"", "admission.k8s.io/v2\""));
+    assertThat(future.statusCode()).isEqualTo(400);
+    assertThat(future.body())
+        .contains("expected kind AdmissionReview of apiVersion admission.k8s.io/v1 or")
+        .contains("got kind 'AdmissionReview' of apiVersion 'admission.k8s.io/v2'");
+  }
+
+  @Test
+  void aV1beta1ReviewIsAnsweredAsV1beta1() throws Exception {
+    String v1beta1 =
+        review(POD, false).replace("admission.k8s.io/v1\"", "admission.k8s.io/v1beta1\"");
+    JsonNode answer = JSON.readTree(post(v1beta1).body());
+    assertThat(answer.get("apiVersion").asText()).isEqualTo("admission.k8s.io/v1beta1");
+    assertThat(answer.get("kind").asText()).isEqualTo("AdmissionReview");
+    assertThat(answer.at("/response/uid").asText())
+        .isEqualTo("705ab4f5-6393-11e8-b7cc-42010a800002");
+    assertThat(answer.at("/response/allowed").asBoolean()).isTrue();
+    assertThat(answer.at("/response/patchType").asText()).isEqualTo("JSONPatch");
+  }
+
+  /**
+   * Many AdmissionReviews of odd shapes, in both versions: every one gets a well-formed answer of
+   * its own version (or a one-line 4xx), never a 500, and nothing is logged with a stack trace.
+   */
+  @Test
+  void aCorpusOfOddReviewsNeverGetsA500(org.springframework.boot.test.system.CapturedOutput output)
+      throws Exception {
+    java.util.List<String> bodies = AdmissionCorpus.reviews();
+    assertThat(bodies).hasSizeGreaterThan(90);
+    java.util.Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+    for (String body : bodies) {
+      HttpResponse<String> response = post(body);
+      byStatus.merge(response.statusCode(), 1, Integer::sum);
+      assertThat(response.statusCode()).as(body).isIn(200, 400);
+      assertThat(response.body()).as(body).doesNotContain("Exception").doesNotContain("\tat ");
+      if (response.statusCode() == 200) {
+        JsonNode sent = JSON.readTree(body);
+        JsonNode answer = JSON.readTree(response.body());
+        assertThat(answer.get("apiVersion").asText())
+            .as(body)
+            .isEqualTo(sent.get("apiVersion").asText());
+        assertThat(answer.at("/response/uid").asText())
+            .as(body)
+            .isEqualTo(sent.at("/request/uid").asText());
+        if (!answer.at("/response/allowed").asBoolean()) {
+          assertThat(answer.at("/response/status/message").asText())
+              .as(body)
+              .isNotBlank()
+              .doesNotContain("\n");
+        }
+      } else {
+        assertThat(JSON.readTree(response.body()).get("message").asText()).as(body).isNotBlank();
+      }
+    }
+    assertThat(byStatus).containsKeys(200, 400);
+    assertThat(output.getAll()).doesNotContain("admission failed").doesNotContain("\tat ");
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.zjsonpatch.JsonDiff;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.secretsstore.testkit.KubernetesApiMock;
+import io.secretsstore.webhook.config.SecretNamespaces;
 import io.secretsstore.webhook.config.WebhookProperties;
 import io.secretsstore.webhook.envsource.KubernetesEnvSources;
 import io.secretsstore.webhook.registry.ImageCommands;
@@ -57,8 +58,10 @@ class PodMutatorTest {
         allowed,
         Duration.ofSeconds(2),
         new WebhookProperties.Connection(
-            "https://stronghold.internal:8200", "kubernetes", "", "MODULE-CA"),
-        delivery);
+            "https://stronghold.internal:8200", "kubernetes", "", "MODULE-CA", false),
+        delivery,
+        Duration.ofSeconds(10),
+        List.of("*"));
   }
 
   @BeforeAll
@@ -100,7 +103,9 @@ class PodMutatorTest {
         .create();
     mutator =
         new PodMutator(
-            properties(List.of()), new KubernetesEnvSources(api), ImageCommands.disabled());
+            properties(List.of()),
+            new KubernetesEnvSources(api, SecretNamespaces.ALL),
+            ImageCommands.disabled());
   }
 
   @AfterAll
@@ -197,7 +202,7 @@ class PodMutatorTest {
         .containsEntry(
             "VAULT_TOKEN_PATH", "/var/run/secrets/secrets-store.deckhouse.io/serviceaccount/token")
         .containsEntry("VAULT_RESTART_MODE", "none")
-        .containsEntry("VAULT_POLL_INTERVAL", "120s");
+        .containsEntry("VAULT_POLL_INTERVAL", "2m");
     assertThat(app.getEnv().stream().filter(e -> e.getName().equals("VAULT_ADDR"))).hasSize(1);
     assertThat(app.getVolumeMounts())
         .extracting(m -> m.getName() + ":" + m.getMountPath())
@@ -424,8 +429,12 @@ class PodMutatorTest {
         .contains("secrets-store.deckhouse.io/addr must be an http(s) URL")
         .contains(
             "secrets-store.deckhouse.io/restart-on-secret-change must be one of none, watch-for-lease, watch-for-data, not \"always\"")
-        .contains("secrets-store.deckhouse.io/client-timeout must be a positive duration")
-        .contains("secrets-store.deckhouse.io/mutate-probes must be \"true\" or \"false\"")
+        .contains(
+            "secrets-store.deckhouse.io/client-timeout must be a duration such as 10s, 2m or 1h30m"
+                + " between 1s and 5m, not \"soon\"")
+        .contains(
+            "secrets-store.deckhouse.io/mutate-probes must be true or false (also 1/0, t/f,"
+                + " TRUE/FALSE, True/False), not \"yes\"")
         .contains("secrets-store.deckhouse.io/log-level must be one of error, warn, info, debug")
         .contains("secrets-store.deckhouse.io/env-from-path is malformed");
   }
@@ -435,7 +444,7 @@ class PodMutatorTest {
     PodMutator strict =
         new PodMutator(
             properties(List.of("https://stronghold.internal:8200")),
-            new KubernetesEnvSources(api),
+            new KubernetesEnvSources(api, SecretNamespaces.ALL),
             ImageCommands.disabled());
     PodMutator.Result elsewhere =
         strict.mutate(
@@ -448,7 +457,9 @@ class PodMutatorTest {
                 app("app", new EnvVar("X", "secrets-store:a#b", null))),
             NS);
     assertThat(((PodMutator.Result.Denied) elsewhere).message())
-        .contains("'https://attacker:8200' is not an allowed store address");
+        .contains(
+            "secrets-store.deckhouse.io/addr: store address 'https://attacker:8200' is not one the"
+                + " cluster allows");
 
     Container noCommand =
         new ContainerBuilder(app("app", new EnvVar("X", "secrets-store:a#b", null)))
@@ -463,12 +474,76 @@ class PodMutatorTest {
         .contains("set spec.containers[].command (and args) explicitly");
   }
 
+  /**
+   * Issue 15 item 7: a plain-http store is refused unless the module allows it, then admitted with
+   * an admission warning (as is tls-skip-verify); authPath and namespace follow v1.4.3's pattern.
+   */
+  @Test
+  void plainHttpStoresNeedTheModuleSettingAndAreWarnedAbout() {
+    Map<String, String> http =
+        Map.of(
+            "secrets-store.deckhouse.io/role",
+            "myapp",
+            "secrets-store.deckhouse.io/addr",
+            "http://vault.team.svc:8200");
+    PodMutator.Result refused =
+        mutator.mutate(pod(http, app("app", new EnvVar("X", "secrets-store:a#b", null))), NS);
+    assertThat(((PodMutator.Result.Denied) refused).message())
+        .contains("store address 'http://vault.team.svc:8200' uses plain http")
+        .contains("connection.allowInsecureHttp");
+
+    WebhookProperties base = properties(List.of());
+    WebhookProperties allowing =
+        new WebhookProperties(
+            base.injectorImage(),
+            base.injectorPullPolicy(),
+            base.mountPath(),
+            base.tokenAudience(),
+            base.tokenLifetime(),
+            base.allowedAddresses(),
+            base.lookupTimeout(),
+            new WebhookProperties.Connection(
+                base.connection().url(), "kubernetes", "", "MODULE-CA", true),
+            base.delivery(),
+            base.admissionTimeout(),
+            base.secretNamespaces());
+    PodMutator lenient =
+        new PodMutator(
+            allowing,
+            new KubernetesEnvSources(api, SecretNamespaces.ALL),
+            ImageCommands.disabled());
+    PodMutator.Result allowed =
+        lenient.mutate(pod(http, app("app", new EnvVar("X", "secrets-store:a#b", null))), NS);
+    assertThat(((PodMutator.Result.Mutated) allowed).warnings())
+        .singleElement()
+        .asString()
+        .contains("uses plain http (allowed by connection.allowInsecureHttp)");
+
+    Map<String, String> skip = new HashMap<>();
+    skip.put("secrets-store.deckhouse.io/role", "myapp");
+    skip.put("secrets-store.deckhouse.io/tls-skip-verify", "true");
+    skip.put("secrets-store.deckhouse.io/auth-path", "kube/sub-path");
+    skip.put("secrets-store.deckhouse.io/namespace", "team-a/sub");
+    PodMutator.Result skipping =
+        mutator.mutate(pod(skip, app("app", new EnvVar("X", "secrets-store:a#b", null))), NS);
+    assertThat(((PodMutator.Result.Mutated) skipping).warnings())
+        .singleElement()
+        .asString()
+        .contains("tls-skip-verify is true: the store's certificate is not verified");
+
+    skip.put("secrets-store.deckhouse.io/auth-path", "kube/../sys");
+    PodMutator.Result escaping =
+        mutator.mutate(pod(skip, app("app", new EnvVar("X", "secrets-store:a#b", null))), NS);
+    assertThat(((PodMutator.Result.Denied) escaping).message())
+        .contains("secrets-store.deckhouse.io/auth-path must be an auth mount path");
+  }
+
   @Test
   void withImageVolumesNothingIsCopiedTheInjectorImageIsMounted() throws Exception {
     PodMutator volumes =
         new PodMutator(
             properties(List.of(), "image-volume"),
-            new KubernetesEnvSources(api),
+            new KubernetesEnvSources(api, SecretNamespaces.ALL),
             ImageCommands.disabled());
     Pod pod =
         pod(
@@ -495,6 +570,45 @@ class PodMutatorTest {
               assertThat(m.getReadOnly()).isTrue();
             });
     assertThat(volumes.mutate(mutated, NS)).isInstanceOf(PodMutator.Result.Unchanged.class);
+  }
+
+  @Test
+  void withTheCsiDeliveryTheNodesDriverServesTheBundleNothingIsCopied() throws Exception {
+    PodMutator csi =
+        new PodMutator(
+            properties(List.of(), "csi"),
+            new KubernetesEnvSources(api, SecretNamespaces.ALL),
+            ImageCommands.disabled());
+    Pod pod =
+        pod(
+            Map.of("secrets-store.deckhouse.io/role", "myapp"),
+            app("app", new EnvVar("X", "secrets-store:secret/data/x#y", null)));
+    Pod mutated = ((PodMutator.Result.Mutated) csi.mutate(pod, NS)).pod();
+    assertThat(mutated.getSpec().getInitContainers()).isNullOrEmpty();
+    Volume injector =
+        mutated.getSpec().getVolumes().stream()
+            .filter(v -> v.getName().equals("secrets-store-injector"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(injector.getCsi().getDriver()).isEqualTo("secrets-store.csi.deckhouse.io");
+    assertThat(injector.getCsi().getReadOnly()).isTrue();
+    assertThat(injector.getCsi().getVolumeAttributes()).isEqualTo(Map.of("injectorBundle", "v1"));
+    assertThat(injector.getEmptyDir()).isNull();
+    assertThat(injector.getImage()).isNull();
+    var app = mutated.getSpec().getContainers().getFirst();
+    assertThat(app.getVolumeMounts())
+        .filteredOn(m -> m.getName().equals("secrets-store-injector"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/secrets-store/injector");
+              assertThat(m.getSubPath()).isNull();
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(app.getCommand())
+        .startsWith(
+            "/secrets-store/injector/bin/java", "@/secrets-store/injector/launch.args", "--");
+    assertThat(csi.mutate(mutated, NS)).isInstanceOf(PodMutator.Result.Unchanged.class);
   }
 
   @Test
@@ -537,6 +651,222 @@ class PodMutatorTest {
   }
 
   @Test
+  void everyBooleanAnnotationReadsTheSameGrammar() throws Exception {
+    Map<String, String> annotations = new HashMap<>();
+    annotations.put("secrets-store.deckhouse.io/role", "myapp");
+    annotations.put("secrets-store.deckhouse.io/mutate-probes", "TRUE");
+    annotations.put("secrets-store.deckhouse.io/enable-json-log", "1");
+    annotations.put("secrets-store.deckhouse.io/tls-skip-verify", "t");
+    annotations.put("secrets-store.deckhouse.io/ignore-missing-secrets", "False");
+    Container app =
+        admit(pod(annotations, app("app", new EnvVar("X", "secrets-store:a#b", null))))
+            .getSpec()
+            .getContainers()
+            .getFirst();
+    assertThat(env(app))
+        .containsEntry("VAULT_JSON_LOG", "true")
+        .containsEntry("VAULT_SKIP_VERIFY", "true")
+        .containsEntry("VAULT_IGNORE_MISSING_SECRETS", "false");
+
+    for (String name : List.of("mutate-probes", "enable-json-log", "tls-skip-verify")) {
+      PodMutator.Result result =
+          mutator.mutate(
+              pod(
+                  Map.of(
+                      "secrets-store.deckhouse.io/role",
+                      "myapp",
+                      "secrets-store.deckhouse.io/" + name,
+                      "tRuE"),
+                  app("app", new EnvVar("X", "secrets-store:a#b", null))),
+              NS);
+      assertThat(((PodMutator.Result.Denied) result).message())
+          .as(name)
+          .contains("secrets-store.deckhouse.io/" + name + " must be true or false");
+    }
+  }
+
+  @Test
+  void durationsAreBoundedAndHandedOnInTheInjectorsGrammar() throws Exception {
+    for (String timeout : List.of("99999999999h", "0s", "500ms", "6m", "1d", "-1s")) {
+      PodMutator.Result result =
+          mutator.mutate(
+              pod(
+                  Map.of(
+                      "secrets-store.deckhouse.io/role",
+                      "myapp",
+                      "secrets-store.deckhouse.io/client-timeout",
+                      timeout),
+                  app("app", new EnvVar("X", "secrets-store:a#b", null))),
+              NS);
+      assertThat(result).as(timeout).isInstanceOf(PodMutator.Result.Denied.class);
+      assertThat(((PodMutator.Result.Denied) result).message())
+          .as(timeout)
+          .contains("client-timeout must be a duration such as 10s, 2m or 1h30m between 1s and 5m");
+    }
+    PodMutator.Result fastPolls =
+        mutator.mutate(
+            pod(
+                Map.of(
+                    "secrets-store.deckhouse.io/role",
+                    "myapp",
+                    "secrets-store.deckhouse.io/secret-poll-interval",
+                    "5s"),
+                app("app", new EnvVar("X", "secrets-store:a#b", null))),
+            NS);
+    assertThat(((PodMutator.Result.Denied) fastPolls).message())
+        .contains(
+            "secret-poll-interval must be a duration such as 10s, 2m or 1h30m between 10s and 24h");
+
+    Container app =
+        admit(
+                pod(
+                    Map.of(
+                        "secrets-store.deckhouse.io/role",
+                        "myapp",
+                        "secrets-store.deckhouse.io/client-timeout",
+                        "1.5m",
+                        "secrets-store.deckhouse.io/secret-poll-interval",
+                        "3600"),
+                    app("app", new EnvVar("X", "secrets-store:a#b", null))))
+            .getSpec()
+            .getContainers()
+            .getFirst();
+    assertThat(env(app))
+        .containsEntry("VAULT_CLIENT_TIMEOUT", "1m30s")
+        .containsEntry("VAULT_POLL_INTERVAL", "1h");
+  }
+
+  @Test
+  void namesAndPathsTheMutationAddsAreDeniedNamingTheCollision() throws Exception {
+    Map<String, String> role = Map.of("secrets-store.deckhouse.io/role", "myapp");
+    Container app = app("app", new EnvVar("X", "secrets-store:a#b", null));
+
+    for (String volume : List.of("secrets-store-token", "secrets-store-injector")) {
+      Pod pod =
+          new PodBuilder(pod(role, app))
+              .editSpec()
+              .addNewVolume()
+              .withName(volume)
+              .withNewEmptyDir()
+              .endEmptyDir()
+              .endVolume()
+              .endSpec()
+              .build();
+      assertThat(mutator.mutate(pod, NS))
+          .as(volume)
+          .isEqualTo(
+              new PodMutator.Result.Denied(
+                  "the pod already has a volume named '"
+                      + volume
+                      + "', which the secrets-store webhook adds: rename that volume"));
+    }
+
+    Pod mountsOurPath =
+        pod(
+            role,
+            new ContainerBuilder(app)
+                .addNewVolumeMount()
+                .withName("data")
+                .withMountPath("/secrets-store/")
+                .endVolumeMount()
+                .build());
+    assertThat(mutator.mutate(mountsOurPath, NS))
+        .isEqualTo(
+            new PodMutator.Result.Denied(
+                "container 'app' already mounts volume 'data' at /secrets-store, where the"
+                    + " secrets-store webhook mounts its 'secrets-store-injector' volume: use"
+                    + " another mount path"));
+
+    // A user's init container of our name used to make the pod count as mutated: admitted
+    // unpatched, with literal secrets-store: strings for the app.
+    Pod namesakeInit =
+        new PodBuilder(pod(role, app))
+            .editSpec()
+            .addNewInitContainer()
+            .withName("secrets-store-injector")
+            .withImage("busybox")
+            .withCommand("true")
+            .endInitContainer()
+            .endSpec()
+            .build();
+    assertThat(mutator.mutate(namesakeInit, NS))
+        .isEqualTo(
+            new PodMutator.Result.Denied(
+                "the pod already has a container named 'secrets-store-injector', which the"
+                    + " secrets-store webhook adds: rename that container"));
+
+    // With its own token path the pod gets no token volume: that name is free.
+    Pod ownToken =
+        new PodBuilder(
+                pod(
+                    Map.of(
+                        "secrets-store.deckhouse.io/role",
+                        "myapp",
+                        "secrets-store.deckhouse.io/service-account-token-path",
+                        "/var/run/secrets/kubernetes.io/serviceaccount/token"),
+                    app))
+            .editSpec()
+            .addNewVolume()
+            .withName("secrets-store-token")
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume()
+            .endSpec()
+            .build();
+    assertThat(mutator.mutate(ownToken, NS)).isInstanceOf(PodMutator.Result.Mutated.class);
+  }
+
+  static Pod withCsiVolume(Pod pod, String driver, Boolean readOnly) {
+    return new PodBuilder(pod)
+        .editSpec()
+        .addNewVolume()
+        .withName("secrets")
+        .withNewCsi()
+        .withDriver(driver)
+        .withReadOnly(readOnly)
+        .withVolumeAttributes(Map.of("secretsStoreImport", "db"))
+        .endCsi()
+        .endVolume()
+        .endSpec()
+        .build();
+  }
+
+  @Test
+  void secretsVolumesAreReadOnlyByDefaultAndAWritableOneIsDenied() throws Exception {
+    String driver = "secrets-store.csi.deckhouse.io";
+    // No role annotation: only the volume is defaulted, nothing else changes.
+    Pod plain = withCsiVolume(pod(Map.of(), app("app")), driver, null);
+    Pod admitted = admit(plain);
+    assertThat(admitted.getSpec().getVolumes().getFirst().getCsi().getReadOnly()).isTrue();
+    assertThat(admitted.getSpec().getContainers()).isEqualTo(plain.getSpec().getContainers());
+    assertThat(admitted.getMetadata().getAnnotations())
+        .doesNotContainKey("secrets-store.deckhouse.io/injected");
+
+    assertThat(mutator.mutate(withCsiVolume(pod(Map.of(), app("app")), driver, true), NS))
+        .isInstanceOf(PodMutator.Result.Unchanged.class);
+    assertThat(mutator.mutate(withCsiVolume(pod(Map.of(), app("app")), "other.csi.io", null), NS))
+        .isInstanceOf(PodMutator.Result.Unchanged.class);
+    assertThat(mutator.mutate(withCsiVolume(pod(Map.of(), app("app")), driver, false), NS))
+        .isEqualTo(
+            new PodMutator.Result.Denied(
+                "volume 'secrets' of driver secrets-store.csi.deckhouse.io sets readOnly: false;"
+                    + " secrets volumes are read-only: set readOnly: true or leave it out"));
+
+    // With injection too: both in one patch.
+    Pod both =
+        admit(
+            withCsiVolume(
+                pod(
+                    Map.of("secrets-store.deckhouse.io/role", "myapp"),
+                    app("app", new EnvVar("X", "secrets-store:a#b", null))),
+                driver,
+                null));
+    assertThat(both.getSpec().getVolumes().getFirst().getCsi().getReadOnly()).isTrue();
+    assertThat(both.getSpec().getInitContainers().getFirst().getName())
+        .isEqualTo("secrets-store-injector");
+  }
+
+  @Test
   void theWebhookAppliedToItsOwnOutputChangesNothingAndGenerateNamePodsWork() throws Exception {
     Pod pod =
         new PodBuilder(
@@ -550,6 +880,8 @@ class PodMutatorTest {
             .build();
     Pod once = admit(pod);
     assertThat(once).isNotNull();
+    assertThat(once.getMetadata().getAnnotations())
+        .containsEntry("secrets-store.deckhouse.io/injected", "true");
     assertThat(mutator.mutate(once, NS))
         .isEqualTo(new PodMutator.Result.Unchanged("already mutated"));
   }

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.StallingServer;
 import io.secretsstore.testkit.TestCertificateAuthority;
+import io.secretsstore.webhook.config.SecretNamespaces;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -66,6 +67,21 @@ class RegistryLookupIT {
                     ".dockerconfigjson",
                     Base64.getEncoder()
                         .encodeToString(dockerConfig.getBytes(StandardCharsets.UTF_8)))
+                .build())
+        .create();
+    String originConfig = "{\"auths\":{\"registry.example.com\":{\"auth\":\"" + auth + "\"}}}";
+    api.secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("origin-creds")
+                .endMetadata()
+                .withType("kubernetes.io/dockerconfigjson")
+                .addToData(
+                    ".dockerconfigjson",
+                    Base64.getEncoder()
+                        .encodeToString(originConfig.getBytes(StandardCharsets.UTF_8)))
                 .build())
         .create();
     api.serviceAccounts()
@@ -129,11 +145,32 @@ class RegistryLookupIT {
     return context;
   }
 
+  /** The test registry is on loopback: internal addresses allowed, as an administrator would. */
   static RegistryImageCommands lookups(Duration timeout, boolean cacheLatest) {
+    return lookups(timeout, cacheLatest, List.of(), true, 4 * 1024 * 1024);
+  }
+
+  static RegistryImageCommands lookups(
+      Duration timeout,
+      boolean cacheLatest,
+      List<String> allowed,
+      boolean allowPrivate,
+      long maxConfigBytes) {
     RegistryProperties properties =
         new RegistryProperties(
-            timeout, 100, Duration.ofMinutes(10), cacheLatest, List.of(), Map.of(), "amd64", "");
-    PullSecretCredentials credentials = new PullSecretCredentials(api);
+            timeout,
+            100,
+            Duration.ofMinutes(10),
+            cacheLatest,
+            List.of(),
+            Map.of(),
+            "amd64",
+            "",
+            allowed,
+            allowPrivate,
+            8,
+            maxConfigBytes);
+    PullSecretCredentials credentials = new PullSecretCredentials(api, SecretNamespaces.ALL);
     return new RegistryImageCommands(properties, () -> credentials, meters);
   }
 
@@ -209,7 +246,13 @@ class RegistryLookupIT {
             catchThrowableOfType(
                 ImageCommands.LookupException.class,
                 () -> lookups.lookup(host + "/team/app:1.0", pod(List.of(), "default", null)));
-        assertThat(hung.getMessage()).contains("did not answer within 2000 ms");
+        assertThat(hung.getMessage())
+            .isEqualTo(
+                "the registry "
+                    + host
+                    + " could not be reached over verified TLS within the lookup deadline (a"
+                    + " missing CA goes into registry.ca-file, a registry without TLS into"
+                    + " registry.insecure-registries)");
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
       }
     }
@@ -226,14 +269,92 @@ class RegistryLookupIT {
             List.of(),
             Map.of("registry.example.com", registry.host()),
             "amd64",
-            "");
-    PullSecretCredentials credentials = new PullSecretCredentials(api);
+            "",
+            List.of(),
+            false,
+            8,
+            4 * 1024 * 1024);
+    PullSecretCredentials credentials = new PullSecretCredentials(api, SecretNamespaces.ALL);
     try (RegistryImageCommands lookups =
         new RegistryImageCommands(properties, () -> credentials, meters)) {
+      // The mirror is named by the administrator: asked although it is on loopback.
       var command =
           lookups.lookup(
               "registry.example.com/team/app:1.0", pod(List.of("registry-creds"), "default", null));
       assertThat(command.entrypoint()).containsExactly("/app/server");
+
+      // Credentials for the origin only: never sent to the mirror, which then refuses.
+      ImageCommands.LookupException originOnly =
+          catchThrowableOfType(
+              ImageCommands.LookupException.class,
+              () ->
+                  lookups.lookup(
+                      "registry.example.com/team/app:1.0",
+                      pod(List.of("origin-creds"), "default", null)));
+      assertThat(originOnly.getMessage()).contains("refused access");
+    }
+  }
+
+  @Test
+  void registriesOnInternalAddressesOrOffTheAllowlistAreRefusedWithOneText() throws Exception {
+    String refused =
+        " is not one the webhook may look images up in (registry.allowed-registries; registries"
+            + " on internal addresses must be listed)";
+    try (RegistryImageCommands lookups =
+            lookups(Duration.ofSeconds(5), false, List.of(), false, 4 * 1024 * 1024);
+        StallingServer stalling = new StallingServer()) {
+      // A tenant's image name pointing at a loopback/cluster address: no connection is made.
+      for (String host :
+          List.of(registry.host(), stalling.address().replaceFirst("^[a-z]+://", ""))) {
+        ImageCommands.LookupException internal =
+            catchThrowableOfType(
+                ImageCommands.LookupException.class,
+                () ->
+                    lookups.lookup(
+                        host + "/team/app:1.0", pod(List.of("registry-creds"), "default", null)));
+        assertThat(internal.getMessage()).isEqualTo("the registry " + host + refused);
+      }
+    }
+    try (RegistryImageCommands onlyOthers =
+        lookups(Duration.ofSeconds(5), false, List.of("registry.example.com"), true, 4096)) {
+      ImageCommands.LookupException elsewhere =
+          catchThrowableOfType(
+              ImageCommands.LookupException.class,
+              () ->
+                  onlyOthers.lookup(
+                      registry.host() + "/team/app:1.0",
+                      pod(List.of("registry-creds"), "default", null)));
+      assertThat(elsewhere.getMessage()).isEqualTo("the registry " + registry.host() + refused);
+    }
+    // Listed by the administrator: looked up wherever it resolves.
+    try (RegistryImageCommands listed =
+        lookups(Duration.ofSeconds(10), false, List.of(registry.host()), false, 4096)) {
+      assertThat(
+              listed
+                  .lookup(
+                      registry.host() + "/team/app:1.0",
+                      pod(List.of("registry-creds"), "default", null))
+                  .entrypoint())
+          .containsExactly("/app/server");
+    }
+  }
+
+  @Test
+  void anImageConfigLargerThanTheCapIsNotRead() throws Exception {
+    try (RegistryImageCommands small =
+        lookups(Duration.ofSeconds(10), false, List.of(), true, 16)) {
+      ImageCommands.LookupException large =
+          catchThrowableOfType(
+              ImageCommands.LookupException.class,
+              () ->
+                  small.lookup(
+                      registry.host() + "/team/app:1.0",
+                      pod(List.of("registry-creds"), "default", null)));
+      assertThat(large.getMessage())
+          .isEqualTo(
+              "the config of image "
+                  + registry.host()
+                  + "/team/app:1.0 is larger than registry.max-config-bytes (16)");
     }
   }
 
@@ -248,9 +369,14 @@ class RegistryLookupIT {
                   lookups.lookup(
                       registry.host() + "/team/app:1.0",
                       pod(List.of("registry-creds"), "default", null)));
+      // The same text as a hang or a closed port: no probe with distinguishable answers.
       assertThat(untrusted.getMessage())
-          .contains("TLS with the registry")
-          .contains(registry.host());
+          .isEqualTo(
+              "the registry "
+                  + registry.host()
+                  + " could not be reached over verified TLS within the lookup deadline (a"
+                  + " missing CA goes into registry.ca-file, a registry without TLS into"
+                  + " registry.insecure-registries)");
     } finally {
       SSLContext.setDefault(trusting(ca));
     }

@@ -1,0 +1,130 @@
+package io.secretsstore.driver.publish;
+
+import io.grpc.Status;
+import io.secretsstore.linux.Mounts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The injector's CSI delivery (issue 16 item 3, contract in the team's requests file): an inline
+ * volume with {@code volumeAttributes: {injectorBundle: v1}} gets the injector bundle this driver's
+ * image ships, bind-mounted read-only, {@code nosuid,nodev}, at kubelet's target. Nothing is copied
+ * per pod and nothing secret is involved: no provider call, no token, no state file. Whether a
+ * target is such a mount is the kernel's answer (the target's root has the bundle directory's
+ * device and inode), never something read from the volume.
+ */
+public final class InjectorBundleMount {
+
+  /** The volume attribute that selects this volume kind; its value is the bundle layout. */
+  public static final String ATTRIBUTE = "injectorBundle";
+
+  /** Layouts served: {@code v1} = bin/java + launch.args, built for /secrets-store/injector. */
+  public static final List<String> VERSIONS = List.of("v1");
+
+  /** Where the driver image carries the bundle (the injector image's layout). */
+  public static final Path DEFAULT_DIR = Path.of("/secrets-store/injector");
+
+  private final Path bundleDir;
+
+  public InjectorBundleMount(Path bundleDir) {
+    this.bundleDir = bundleDir.toAbsolutePath().normalize();
+  }
+
+  /** Whether kubelet's volume context asks for the injector bundle. */
+  public static boolean requested(Map<String, String> volumeContext) {
+    return volumeContext.containsKey(ATTRIBUTE);
+  }
+
+  /**
+   * Bind-mounts the bundle read-only at {@code target} (already checked by the caller: inside
+   * kubelet's pods directory, the pod's own, ephemeral, read-only). A repeated publish of a mounted
+   * target does nothing.
+   */
+  public void publish(Path target, Map<String, String> volumeContext) throws PublishException {
+    String version = volumeContext.get(ATTRIBUTE);
+    if (!VERSIONS.contains(version)) {
+      throw PublishException.invalid(
+          ATTRIBUTE + " '" + version + "' is not a bundle layout this driver serves: " + VERSIONS);
+    }
+    if (volumeContext.containsKey("secretsStoreImport")
+        || volumeContext.containsKey("secretProviderClass")) {
+      throw PublishException.invalid(
+          "the volume names " + ATTRIBUTE + " and an import; an injector volume holds no secrets");
+    }
+    if (!Files.isRegularFile(bundleDir.resolve("launch.args"))
+        || !Files.isExecutable(bundleDir.resolve("bin/java"))) {
+      throw new PublishException(
+          Status.Code.FAILED_PRECONDITION,
+          "no_injector_bundle",
+          "this driver image carries no injector bundle at "
+              + bundleDir
+              + ": use the webhook's copy delivery",
+          null);
+    }
+    try {
+      if (isBundleMount(target)) {
+        return;
+      }
+      Files.createDirectories(target);
+      Mounts.mount(bundleDir.toString(), target, null, Mounts.MS_BIND, null);
+      try {
+        // A bind mount takes its read-only and nosuid/nodev flags only from a remount.
+        Mounts.mount(
+            bundleDir.toString(),
+            target,
+            null,
+            Mounts.MS_BIND
+                | Mounts.MS_REMOUNT
+                | Mounts.MS_RDONLY
+                | Mounts.MS_NOSUID
+                | Mounts.MS_NODEV,
+            null);
+      } catch (IOException e) {
+        Mounts.unmount(target);
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new PublishException(
+          Status.Code.INTERNAL, "mount_failed", "injector bundle: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Unmounts and removes {@code target} when it is a bind mount of the bundle (stacked ones too).
+   *
+   * @return false when the target is no such mount (the caller handles it as a secrets volume)
+   */
+  public boolean unpublishIfBundle(Path target) throws IOException {
+    if (!isBundleMount(target)) {
+      return false;
+    }
+    while (isBundleMount(target)) {
+      if (!Mounts.unmount(target)) {
+        break;
+      }
+    }
+    Files.deleteIfExists(target);
+    return true;
+  }
+
+  /** The kernel's view: the target is another path whose root is the bundle directory itself. */
+  boolean isBundleMount(Path target) throws IOException {
+    Path normalized = target.toAbsolutePath().normalize();
+    if (normalized.equals(bundleDir)
+        || !Files.isDirectory(normalized, LinkOption.NOFOLLOW_LINKS)
+        || !Files.isDirectory(bundleDir)) {
+      return false;
+    }
+    return identity(normalized).equals(identity(bundleDir));
+  }
+
+  private static String identity(Path path) throws IOException {
+    Map<String, Object> attributes =
+        Files.readAttributes(path, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+    return attributes.get("dev") + ":" + attributes.get("ino");
+  }
+}

@@ -1,0 +1,127 @@
+package io.secretsstore.driver.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.Status;
+import io.secretsstore.linux.Mounts;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The injector's CSI delivery on the real kernel (root): the bundle bind-mounted read-only, {@code
+ * nosuid,nodev} at a kubelet-style target, idempotent, recognised and removed at unpublish by the
+ * kernel's identity of the mount, and refused with nothing left behind for a wrong request.
+ */
+class InjectorBundleMountIT {
+
+  static final Path BASE = Path.of("target", "injector-bundle-it").toAbsolutePath();
+
+  Path bundle;
+  Path target;
+  InjectorBundleMount mounts;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    assumeTrue("root".equals(System.getProperty("user.name")), "bind mounts need root");
+    cleanUp();
+    bundle = Files.createDirectories(BASE.resolve("bundle"));
+    Files.createDirectories(bundle.resolve("bin"));
+    Files.writeString(bundle.resolve("bin/java"), "#!/bin/sh\n");
+    Files.setPosixFilePermissions(
+        bundle.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(bundle.resolve("launch.args"), "-cp\n/secrets-store/injector/app\n");
+    target = BASE.resolve("pods/uid-1/volumes/kubernetes.io~csi/injector/mount");
+    mounts = new InjectorBundleMount(bundle);
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    for (int i = 0; i < 5 && target != null && !mountLines(target).isEmpty(); i++) {
+      Mounts.unmount(target);
+    }
+    if (Files.exists(BASE)) {
+      try (var files = Files.walk(BASE)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void theBundleIsBindMountedReadOnlyNosuidNodevOnceAndRemovedAtUnpublish() throws Exception {
+    mounts.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v1"));
+    mounts.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v1"));
+
+    assertThat(target.resolve("launch.args"))
+        .hasSameTextualContentAs(bundle.resolve("launch.args"));
+    List<String> lines = mountLines(target);
+    assertThat(lines).as("a repeated publish mounts nothing more").hasSize(1);
+    List<String> options = List.of(lines.getFirst().split(" ")[5].split(","));
+    assertThat(options).contains("ro", "nosuid", "nodev").doesNotContain("noexec");
+    assertThatThrownBy(() -> Files.writeString(target.resolve("added"), "x"))
+        .isInstanceOf(FileSystemException.class);
+    assertThat(bundle.resolve("added")).doesNotExist();
+
+    assertThat(mounts.unpublishIfBundle(target)).isTrue();
+    assertThat(mountLines(target)).isEmpty();
+    assertThat(target).doesNotExist();
+    assertThat(bundle.resolve("launch.args")).exists();
+    assertThat(mounts.unpublishIfBundle(target)).as("idempotent, and not ours any more").isFalse();
+  }
+
+  @Test
+  void aDirectoryThatIsNoBundleMountIsLeftToTheSecretsVolumes() throws Exception {
+    Files.createDirectories(target);
+    assertThat(mounts.unpublishIfBundle(target)).isFalse();
+    assertThat(target).exists();
+    assertThat(mounts.unpublishIfBundle(bundle)).as("the bundle itself").isFalse();
+  }
+
+  @Test
+  void wrongRequestsAreRefusedAndMountNothing() throws Exception {
+    assertThatThrownBy(() -> mounts.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v9")))
+        .isInstanceOfSatisfying(
+            PublishException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getMessage()).contains("v9").contains("[v1]");
+            });
+    assertThatThrownBy(
+            () ->
+                mounts.publish(
+                    target,
+                    Map.of(InjectorBundleMount.ATTRIBUTE, "v1", "secretsStoreImport", "db")))
+        .isInstanceOfSatisfying(
+            PublishException.class,
+            e -> assertThat(e.status()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    InjectorBundleMount withoutBundle =
+        new InjectorBundleMount(Files.createDirectories(BASE.resolve("empty")));
+    assertThatThrownBy(
+            () -> withoutBundle.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v1")))
+        .isInstanceOfSatisfying(
+            PublishException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.errorType()).isEqualTo("no_injector_bundle");
+            });
+    assertThat(mountLines(target)).isEmpty();
+    assertThat(target).doesNotExist();
+  }
+
+  /** The lines of /proc/self/mountinfo whose mount point is {@code path}. */
+  private static List<String> mountLines(Path path) throws IOException {
+    String point = path.toAbsolutePath().normalize().toString();
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .filter(line -> line.split(" ")[4].equals(point))
+        .toList();
+  }
+}

@@ -1,0 +1,157 @@
+package io.secretsstore.e2e.bench;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Burst: one Deployment of {@code replicas} pods of a variant, scaled from 0 at once. Times each
+ * pod's Ready on the harness's clock (one watch), counts what the store received while the burst
+ * started (logins and reads of the benchmark's identity, from the store's audit log), and counts
+ * failures: pods not Ready in time, container restarts, Warning events by reason.
+ */
+final class BurstPhase {
+
+  record Result(
+      PodVariant variant,
+      int replicas,
+      int ready,
+      double allReadyMs,
+      Percentiles podReady,
+      int restarts,
+      Map<String, Integer> warnings,
+      StoreTraffic.Counts store) {}
+
+  private final KubernetesClient client;
+  private final BenchPlan plan;
+  private final Consumer<String> log;
+
+  BurstPhase(KubernetesClient client, BenchPlan plan, Consumer<String> log) {
+    this.client = client;
+    this.plan = plan;
+    this.log = log;
+  }
+
+  static String deploymentName(PodVariant variant) {
+    return "burst-" + variant.label();
+  }
+
+  /** Scales up and waits; the pods stay until {@link #tearDown}. */
+  Result run(PodVariant variant, StoreTraffic store) {
+    String name = deploymentName(variant);
+    client
+        .load(
+            new ByteArrayInputStream(
+                BenchManifests.deployment(name, variant).getBytes(StandardCharsets.UTF_8)))
+        .inNamespace(BenchManifests.NAMESPACE)
+        .forceConflicts()
+        .serverSideApply();
+    int replicas = plan.burstReplicas();
+    try (PodTimeline timeline =
+        new PodTimeline(client, BenchManifests.NAMESPACE, "bench-burst", name)) {
+      long mark = store.mark();
+      Instant start = Instant.now();
+      client
+          .apps()
+          .deployments()
+          .inNamespace(BenchManifests.NAMESPACE)
+          .withName(name)
+          .scale(replicas);
+      Instant deadline = start.plus(plan.burstTimeout());
+      int lastLogged = -1;
+      while (timeline.readyCount() < replicas && Instant.now().isBefore(deadline)) {
+        int ready = timeline.readyCount();
+        if (ready / 25 != lastLogged) {
+          lastLogged = ready / 25;
+          log.accept("burst " + name + ": " + ready + "/" + replicas + " Ready");
+        }
+        sleep(Duration.ofMillis(200));
+      }
+      Instant end = Instant.now();
+      List<Double> readyMs = new ArrayList<>();
+      for (var pod : podNames(name)) {
+        Instant at = timeline.readyAt(pod);
+        if (at != null) {
+          readyMs.add(PodStartPhase.millis(start, at));
+        }
+      }
+      int ready = timeline.readyCount();
+      double allReady =
+          ready >= replicas
+              ? readyMs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)
+              : Double.NaN;
+      // Requests still in flight when the last pod turned Ready land within a moment.
+      sleep(Duration.ofSeconds(1));
+      StoreTraffic.Counts counts = store.countsSince(mark);
+      log.accept(
+          "burst "
+              + name
+              + ": "
+              + ready
+              + "/"
+              + replicas
+              + " Ready after "
+              + Duration.between(start, end).toMillis()
+              + " ms");
+      return new Result(
+          variant,
+          replicas,
+          ready,
+          allReady,
+          Percentiles.of(readyMs),
+          timeline.restartsTotal(),
+          warnings(name),
+          counts);
+    }
+  }
+
+  void tearDown(PodVariant variant) {
+    String name = deploymentName(variant);
+    client.apps().deployments().inNamespace(BenchManifests.NAMESPACE).withName(name).delete();
+    BenchCleanup.awaitPodsGone(client, "bench-burst", name, Duration.ofMinutes(10));
+  }
+
+  private List<String> podNames(String name) {
+    return client
+        .pods()
+        .inNamespace(BenchManifests.NAMESPACE)
+        .withLabel("bench-burst", name)
+        .list()
+        .getItems()
+        .stream()
+        .map(p -> p.getMetadata().getName())
+        .toList();
+  }
+
+  private Map<String, Integer> warnings(String name) {
+    Map<String, Integer> byReason = new TreeMap<>();
+    for (Event event :
+        client.v1().events().inNamespace(BenchManifests.NAMESPACE).list().getItems()) {
+      if ("Warning".equals(event.getType())
+          && event.getInvolvedObject() != null
+          && event.getInvolvedObject().getName() != null
+          && event.getInvolvedObject().getName().startsWith(name)) {
+        int count = event.getCount() == null ? 1 : event.getCount();
+        byReason.merge(event.getReason(), count, Integer::sum);
+      }
+    }
+    return byReason;
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package io.secretsstore.helm;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One service started from its jar with exactly what the chart rendered for its container: the
+ * rendered args and env (downward-API fields from stand-in values), and every volume as a temp
+ * directory (ConfigMaps written out, hostPaths shared between pods by host path, Secrets from a
+ * supplier). The only change is the path: each mount path is replaced by its temp directory in
+ * args, env and the mounted files, since the process runs on this machine, not in a container.
+ * KUBECONFIG stands in for the in-cluster service account.
+ */
+final class RenderedService implements AutoCloseable {
+
+  final String name;
+  final Map<String, Path> mounts = new LinkedHashMap<>();
+  final Path log;
+  private final Process process;
+
+  private RenderedService(String name, Map<String, Path> mounts, Path log, Process process) {
+    this.name = name;
+    this.mounts.putAll(mounts);
+    this.log = log;
+    this.process = process;
+  }
+
+  /**
+   * @param hostPaths shared temp directories by host path (so the driver and the provider meet)
+   * @param secrets the files of a Secret volume, by Secret name
+   */
+  static RenderedService start(
+      RenderedChart chart,
+      String workload,
+      Path jar,
+      Path workDir,
+      Map<String, Path> hostPaths,
+      Function<String, Map<String, String>> secrets,
+      Map<String, String> fieldRefs,
+      Path kubeconfig)
+      throws IOException {
+    PodSpec pod = chart.pod(workload);
+    Container container = pod.getContainers().getFirst();
+    Map<String, Path> mounts = new LinkedHashMap<>();
+    for (VolumeMount mount : container.getVolumeMounts()) {
+      Volume volume =
+          pod.getVolumes().stream()
+              .filter(v -> v.getName().equals(mount.getName()))
+              .findFirst()
+              .orElseThrow();
+      Path dir;
+      if (volume.getHostPath() != null) {
+        dir =
+            hostPaths.computeIfAbsent(
+                volume.getHostPath().getPath(), p -> mkdirs(workDir.resolve("h" + p)));
+      } else {
+        dir = mkdirs(workDir.resolve(workload).resolve(mount.getName()));
+      }
+      mounts.put(mount.getMountPath(), dir);
+      if (volume.getConfigMap() != null) {
+        ConfigMap map = chart.get(ConfigMap.class, volume.getConfigMap().getName());
+        for (var file : map.getData().entrySet()) {
+          Files.writeString(dir.resolve(file.getKey()), file.getValue());
+        }
+      } else if (volume.getSecret() != null) {
+        for (var file : secrets.apply(volume.getSecret().getSecretName()).entrySet()) {
+          Files.writeString(dir.resolve(file.getKey()), file.getValue());
+        }
+      }
+    }
+    // The mounted files name container paths too (application.yaml): same substitution.
+    for (var entry : mounts.entrySet()) {
+      if (!entry.getKey().startsWith("/etc/secrets-store/config")) {
+        continue;
+      }
+      try (var files = Files.list(entry.getValue())) {
+        for (Path file : files.toList()) {
+          Files.writeString(file, substitute(Files.readString(file), mounts));
+        }
+      }
+    }
+
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // The image's JVM flags (root pom, Jib), with the container's memory limit as the JVM's RAM.
+    command.addAll(imageJvmFlags());
+    Quantity limit = container.getResources().getLimits().get("memory");
+    command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
+    command.add("-jar");
+    command.add(jar.toString());
+    for (String arg : container.getArgs()) {
+      command.add(substitute(arg, mounts));
+    }
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.clear();
+    env.put("PATH", "/usr/bin:/bin");
+    env.put("KUBECONFIG", kubeconfig.toString());
+    for (EnvVar var : container.getEnv()) {
+      if (var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null) {
+        String field = var.getValueFrom().getFieldRef().getFieldPath();
+        String value = fieldRefs.get(field);
+        if (value == null) {
+          throw new IllegalStateException(workload + ": no stand-in for fieldRef " + field);
+        }
+        env.put(var.getName(), value);
+      } else if (var.getValueFrom() != null) {
+        throw new IllegalStateException(workload + ": unsupported env source for " + var.getName());
+      } else {
+        env.put(var.getName(), substitute(var.getValue(), mounts));
+      }
+    }
+    Path log = workDir.resolve(workload + ".log");
+    Process process =
+        builder
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    return new RenderedService(workload, mounts, log, process);
+  }
+
+  /** The {@code <jvmFlag>}s Jib puts into every service image's entrypoint. */
+  static List<String> imageJvmFlags() throws IOException {
+    String pom = Files.readString(Helm.projectRoot().resolve("pom.xml"));
+    List<String> flags = new ArrayList<>();
+    Matcher m = Pattern.compile("<jvmFlag>([^<]+)</jvmFlag>").matcher(pom);
+    while (m.find()) {
+      flags.add(m.group(1).strip());
+    }
+    if (flags.isEmpty()) {
+      throw new IllegalStateException("no <jvmFlag> in the root pom");
+    }
+    return flags;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Resident memory of the process now, in MiB (VmRSS). */
+  long rssMiB() throws IOException {
+    for (String line :
+        Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+      }
+    }
+    throw new IllegalStateException("no VmRSS for " + name);
+  }
+
+  /** The temp directory standing in for a container path. */
+  Path path(String containerPath) {
+    return Path.of(substitute(containerPath, mounts));
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  /**
+   * Replaces every mount path by its directory, in one pass (a replacement is never replaced
+   * again), longest first, whole path segments only.
+   */
+  static String substitute(String text, Map<String, Path> mounts) {
+    if (mounts.isEmpty()) {
+      return text;
+    }
+    List<String> paths = new ArrayList<>(mounts.keySet());
+    paths.sort(Comparator.comparingInt(String::length).reversed());
+    String alternatives = String.join("|", paths.stream().map(Pattern::quote).toList());
+    Pattern pattern =
+        Pattern.compile(
+            "(?<=^|[\\s\"'=:]|://)(" + alternatives + ")(?=/|$|[\\s\"'])", Pattern.MULTILINE);
+    Matcher m = pattern.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(mounts.get(m.group(1)).toString()));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static Path mkdirs(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
