@@ -160,18 +160,20 @@ public final class BenchReport {
 
     md.append("\n### Burst: one Deployment scaled from 0 at once\n\n");
     md.append(
-        "| variant | replicas | Ready | all Ready | pod Ready p50 / p95 | restarts | warnings | logins | reads (unique paths) | upstream model logins / reads | webhook p50 / p99 |\n");
-    md.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
+        "| variant | replicas | Ready | all Ready | pod Ready p50 / p95 | app started p50 / p95 | restarts | warnings | logins | reads (unique paths) | upstream model logins / reads | webhook p50 / p99 |\n");
+    md.append(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
     for (BenchResult.BurstOutcome b : r.bursts()) {
       BurstPhase.Result x = b.burst();
       md.append(
-          "| %s | %d | %d | %s | %s | %d | %s | %d | %d (%d) | %d / %d | %s |\n"
+          "| %s | %d | %d | %s | %s | %s | %d | %s | %d | %d (%d) | %d / %d | %s |\n"
               .formatted(
                   x.variant().description(),
                   x.replicas(),
                   x.ready(),
                   seconds(x.allReadyMs()),
                   pair(x.podReady()),
+                  pair(x.appStartedAt()),
                   x.restarts(),
                   x.warnings().isEmpty() ? "none" : x.warnings().toString(),
                   x.store().logins(),

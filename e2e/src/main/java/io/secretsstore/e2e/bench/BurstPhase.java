@@ -15,8 +15,9 @@ import java.util.function.Consumer;
 /**
  * Burst: one Deployment of {@code replicas} pods of a variant, scaled from 0 at once. Times each
  * pod's Ready on the harness's clock (one watch), counts what the store received while the burst
- * started (logins and reads of the benchmark's identity, from the store's audit log), and counts
- * failures: pods not Ready in time, container restarts, Warning events by reason.
+ * started (logins and reads of the benchmark's identity, from the store's audit log, once every
+ * pod's application printed that its secrets are there), and counts failures: pods not Ready in
+ * time, container restarts, Warning events by reason.
  */
 final class BurstPhase {
 
@@ -26,6 +27,8 @@ final class BurstPhase {
       int ready,
       double allReadyMs,
       Percentiles podReady,
+      int appStarted,
+      Percentiles appStartedAt,
       int restarts,
       Map<String, Integer> warnings,
       StoreTraffic.Counts store) {}
@@ -88,8 +91,17 @@ final class BurstPhase {
           ready >= replicas
               ? readyMs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)
               : Double.NaN;
-      // Requests still in flight when the last pod turned Ready land within a moment.
-      sleep(Duration.ofSeconds(1));
+      // Ready is "containers running": with env injection the injector is running but may not yet
+      // have logged in and read. The application's marker is printed only once its files and
+      // resolved env are there, so counting after every marker counts every request of the burst
+      // (a fixed pause lost the env burst's requests on a loaded machine).
+      List<Double> appMs = new ArrayList<>();
+      for (var pod : podNames(name)) {
+        Instant at = ContainerLogs.firstLineTime(client, pod, BenchManifests.STARTED);
+        if (at != null) {
+          appMs.add(PodStartPhase.millis(start, at));
+        }
+      }
       StoreTraffic.Counts counts = store.countsSince(mark);
       log.accept(
           "burst "
@@ -107,6 +119,8 @@ final class BurstPhase {
           ready,
           allReady,
           Percentiles.of(readyMs),
+          appMs.size(),
+          Percentiles.of(appMs),
           timeline.restartsTotal(),
           warnings(name),
           counts);

@@ -157,7 +157,7 @@ class BenchPartsTest {
     var podStart =
         new PodStartPhase.Result(java.util.Map.of(PodVariant.PLAIN, variant), counts, 5, 0, 3.0);
     var burst =
-        new BurstPhase.Result(PodVariant.FILES, 3, 3, 2000, p, 0, java.util.Map.of(), counts);
+        new BurstPhase.Result(PodVariant.FILES, 3, 3, 2000, p, 3, p, 0, java.util.Map.of(), counts);
     var memory =
         List.of(
             new NodeMemory.Container(

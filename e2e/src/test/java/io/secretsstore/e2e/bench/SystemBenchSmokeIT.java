@@ -53,6 +53,9 @@ class SystemBenchSmokeIT {
           .as(burst.burst().variant() + " burst")
           .isEqualTo(plan.burstReplicas());
       assertThat(burst.burst().podReady().count()).isEqualTo(plan.burstReplicas());
+      assertThat(burst.burst().appStarted())
+          .as(burst.burst().variant() + " burst pods whose app saw its secrets")
+          .isEqualTo(plan.burstReplicas());
       assertThat(burst.burst().store().reads()).isPositive();
       assertThat(burst.burst().store().uniqueReadPaths()).isEqualTo(5);
       assertThat(burst.podCost().pods()).isEqualTo(plan.burstReplicas());
