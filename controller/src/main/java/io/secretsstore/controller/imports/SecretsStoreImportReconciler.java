@@ -17,6 +17,7 @@ import io.secretsstore.controller.compat.SecretProviderClasses;
 import io.secretsstore.controller.config.ControllerProperties;
 import io.secretsstore.controller.secrets.SecretModel;
 import io.secretsstore.controller.secrets.SecretSync;
+import io.secretsstore.controller.secrets.SyncFailure;
 import io.secretsstore.model.crd.ImportType;
 import io.secretsstore.model.crd.SecretSyncStatus;
 import io.secretsstore.model.crd.SecretsStoreImport;
@@ -148,7 +149,7 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
         failures.remove(ssi.getMetadata().getUid());
         next = Optional.of(jittered(interval));
         count("secret_sync", "synced");
-      } catch (SecretSync.SyncFailure failure) {
+      } catch (SyncFailure failure) {
         log.warn(
             "sync of {}/{} failed [{}]: {}",
             ssi.getMetadata().getNamespace(),
@@ -183,7 +184,7 @@ public final class SecretsStoreImportReconciler implements Reconciler<SecretsSto
   }
 
   /** A failed sync keeps the previous sync record (the Secret keeps its content) plus the error. */
-  private static ImportOutcome failed(SecretsStoreImport ssi, SecretSync.SyncFailure failure) {
+  private static ImportOutcome failed(SecretsStoreImport ssi, SyncFailure failure) {
     SecretSyncStatus previous = ssi.getStatus() == null ? null : ssi.getStatus().getSecretSync();
     SecretSyncStatus record = new SecretSyncStatus();
     if (previous != null) {

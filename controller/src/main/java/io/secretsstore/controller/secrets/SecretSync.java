@@ -1,15 +1,11 @@
 package io.secretsstore.controller.secrets;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.secretsstore.controller.config.ConnectionDefaults;
 import io.secretsstore.controller.config.ControllerProperties;
 import io.secretsstore.controller.imports.ImportOutcome;
 import io.secretsstore.model.connection.LoginAdvice;
-import io.secretsstore.model.connection.StoreAddressPolicy;
 import io.secretsstore.model.crd.PodMountStatus;
 import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretSyncStatus;
@@ -19,8 +15,6 @@ import io.secretsstore.model.values.Base64Values;
 import io.secretsstore.vault.KvSecret;
 import io.secretsstore.vault.StoreClient;
 import io.secretsstore.vault.StoreClients;
-import io.secretsstore.vault.StoreConnection;
-import io.secretsstore.vault.TlsOptions;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.login.KubernetesLogin;
@@ -52,31 +46,11 @@ public final class SecretSync {
   private static final Logger log = LoggerFactory.getLogger(SecretSync.class);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  /** A failure the sync reports in status; {@code retryable} for store 429/5xx/unreachable. */
-  public static final class SyncFailure extends Exception {
-    private final String reason;
-    private final boolean retryable;
-
-    SyncFailure(String reason, String message, boolean retryable) {
-      super(message);
-      this.reason = reason;
-      this.retryable = retryable;
-    }
-
-    public String reason() {
-      return reason;
-    }
-
-    public boolean retryable() {
-      return retryable;
-    }
-  }
-
   private final KubernetesClient kubernetes;
   private final StoreClients stores;
   private final TokenCache tokens;
-  private final ConnectionDefaults defaults;
-  private final ControllerProperties.SecretSync settings;
+  private final ImportStoreConnection connections;
+  private final SyncTokens syncTokens;
   private final Clock clock;
   private final Semaphore concurrency;
 
@@ -90,8 +64,8 @@ public final class SecretSync {
     this.kubernetes = kubernetes;
     this.stores = stores;
     this.tokens = tokens;
-    this.defaults = defaults;
-    this.settings = settings;
+    this.connections = new ImportStoreConnection(defaults);
+    this.syncTokens = new SyncTokens(kubernetes, settings);
     this.clock = clock;
     this.concurrency = new Semaphore(settings.maxConcurrentSyncs());
   }
@@ -194,14 +168,14 @@ public final class SecretSync {
     String namespace = ssi.getMetadata().getNamespace();
     String account = spec.getSecret().getServiceAccountName();
     // Both checks come before any token is requested: a refused import costs no TokenRequest.
-    StoreClient store = stores.forConnection(connection(spec));
-    String audience = audience(spec);
+    StoreClient store = stores.forConnection(connections.of(spec));
+    String audience = syncTokens.audience(spec);
     KubernetesLogin login =
         new KubernetesLogin(
-            firstSet(spec.getAuthPath(), defaults.authPath()),
+            connections.authPath(spec),
             spec.getRole(),
             new ServiceAccountRef(namespace, account),
-            memoized(() -> requestToken(namespace, account, audience)));
+            syncTokens.onFirstUse(namespace, account, audience));
     Map<String, KvSecret> secrets = new LinkedHashMap<>();
     Map<String, byte[]> values = new TreeMap<>();
     Map<String, String> versions = new TreeMap<>();
@@ -251,7 +225,7 @@ public final class SecretSync {
                 ImportOutcome.SYNC_FAILED,
                 failure.getMessage() + advice(failure, login.authPath(), spec.getRole(), audience),
                 failure.retryable());
-        case TokenRequestFailed token ->
+        case SyncTokens.TokenRequestFailed token ->
             throw new SyncFailure(ImportOutcome.SYNC_FAILED, token.getMessage(), token.retryable);
         case IllegalArgumentException invalid ->
             throw new SyncFailure(ImportOutcome.SYNC_FAILED, invalid.getMessage(), false);
@@ -268,133 +242,10 @@ public final class SecretSync {
         : "";
   }
 
-  /** A TokenRequest the API server refused; carried out of the login supplier. */
-  static final class TokenRequestFailed extends RuntimeException {
-    final boolean retryable;
-
-    TokenRequestFailed(String message, boolean retryable) {
-      super(message);
-      this.retryable = retryable;
-    }
-  }
-
-  /** At most one TokenRequest per sync, however often the login asks for the token. */
-  private static java.util.function.Supplier<String> memoized(
-      java.util.function.Supplier<String> supplier) {
-    return new java.util.function.Supplier<>() {
-      private String value;
-
-      @Override
-      public synchronized String get() {
-        if (value == null) {
-          value = supplier.get();
-        }
-        return value;
-      }
-    };
-  }
-
-  /**
-   * The token's audience: the module's dedicated one, or the import's when the module allows it.
-   * Never empty (the API server's): whoever runs the store address could use such a token against
-   * the Kubernetes API.
-   */
-  private String audience(SecretsStoreImportSpec spec) throws SyncFailure {
-    String asked = spec.getAudience();
-    if (asked == null || asked.isBlank()) {
-      return settings.tokenAudience();
-    }
-    if (!settings.allowsAudience(asked)) {
-      throw new SyncFailure(
-          ImportOutcome.SYNC_FAILED,
-          "spec.audience '"
-              + asked
-              + "' is not allowed for the Secret mode (allowed: "
-              + String.join(
-                  ", ",
-                  java.util.stream.Stream.concat(
-                          java.util.stream.Stream.of(settings.tokenAudience()),
-                          settings.allowedAudiences().stream())
-                      .toList())
-              + "; module setting secretSync.allowedAudiences): leave it out to use '"
-              + settings.tokenAudience()
-              + "'",
-          false);
-    }
-    return asked;
-  }
-
-  private String requestToken(String namespace, String account, String audience) {
-    TokenRequest request =
-        new TokenRequestBuilder()
-            .withNewSpec()
-            .withAudiences(List.of(audience))
-            .withExpirationSeconds(settings.tokenLifetime().toSeconds())
-            .endSpec()
-            .build();
-    try {
-      TokenRequest answer =
-          kubernetes
-              .serviceAccounts()
-              .inNamespace(namespace)
-              .withName(account)
-              .tokenRequest(request);
-      return answer.getStatus().getToken();
-    } catch (KubernetesClientException e) {
-      String why =
-          e.getCode() == 404
-              ? "service account '" + account + "' does not exist in namespace '" + namespace + "'"
-              : e.getCode() == 403
-                  ? "the controller may not request tokens for service account '"
-                      + account
-                      + "' (RBAC: create serviceaccounts/token)"
-                  : "the token request for service account '"
-                      + account
-                      + "' failed: HTTP "
-                      + e.getCode();
-      throw new TokenRequestFailed(why, e.getCode() == 0 || e.getCode() >= 500);
-    }
-  }
-
-  private StoreConnection connection(SecretsStoreImportSpec spec) throws SyncFailure {
-    String address = firstSet(spec.getAddress(), defaults.url());
-    if (address == null || address.isBlank()) {
-      throw new SyncFailure(
-          ImportOutcome.SYNC_FAILED,
-          "no store address: set spec.address or connection.url in the module settings",
-          false);
-    }
-    switch (defaults.addressPolicy().check(address)) {
-      case StoreAddressPolicy.Decision.Refused refused ->
-          throw new SyncFailure(ImportOutcome.SYNC_FAILED, refused.reason(), false);
-      case StoreAddressPolicy.Decision.Allowed allowed ->
-          allowed.warning().ifPresent(warning -> log.warn("import store address: {}", warning));
-    }
-    TlsOptions tls;
-    if (Boolean.TRUE.equals(spec.getSkipTLSVerify())) {
-      tls = TlsOptions.insecureSkipVerify();
-    } else if (spec.getCaCert() != null && !spec.getCaCert().isBlank()) {
-      tls = TlsOptions.trustPem(spec.getCaCert());
-    } else if (spec.getAddress() == null && !defaults.caCert().isBlank()) {
-      // The module's CA belongs to the module's store, not to an address the import chose.
-      tls = TlsOptions.trustPem(defaults.caCert());
-    } else {
-      tls = TlsOptions.SYSTEM_CAS;
-    }
-    return StoreConnection.builder(address)
-        .namespace(firstSet(spec.getNamespace(), defaults.namespace()))
-        .tls(tls)
-        .build();
-  }
-
   private static byte[] bytes(Object value) {
     if (value instanceof String text) {
       return text.getBytes(StandardCharsets.UTF_8);
     }
     return JSON.writeValueAsString(value).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String firstSet(String own, String fallback) {
-    return own != null && !own.isBlank() ? own : fallback;
   }
 }
