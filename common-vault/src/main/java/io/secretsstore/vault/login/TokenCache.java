@@ -3,11 +3,16 @@ package io.secretsstore.vault.login;
 import io.secretsstore.vault.StoreClient;
 import io.secretsstore.vault.StoreConnection;
 import io.secretsstore.vault.StoreMetrics;
+import io.secretsstore.vault.TlsOptions;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,8 +24,8 @@ import org.springframework.vault.authentication.LoginToken;
 import org.springframework.vault.support.VaultToken;
 
 /**
- * Reuses store logins per identity: (address, Vault namespace, auth path, role, service account,
- * token audiences).
+ * Reuses store logins per identity: (address, Vault namespace, TLS trust, auth path, role, service
+ * account, token audiences).
  *
  * <ul>
  *   <li>A token is reused until a safety margin before its TTL ends ({@link #refreshMargin}: a
@@ -154,6 +159,7 @@ public final class TokenCache {
   private record LoginKey(
       String address,
       Optional<String> namespace,
+      String trust,
       String authPath,
       String role,
       ServiceAccountRef serviceAccount,
@@ -167,10 +173,41 @@ public final class TokenCache {
       return new LoginKey(
           connection.displayAddress(),
           connection.namespace(),
+          trustIdentity(connection.tls()),
           login.authPath(),
           login.role(),
           login.serviceAccount(),
           claims.audiences());
+    }
+  }
+
+  /**
+   * What a connection's TLS setup trusts, as part of the login's identity: a token obtained over a
+   * verified connection is never handed to a connection that verifies less or against other CAs
+   * (skip-verify, another CA, another server name): it would be sent where the first connection's
+   * checks no longer hold. PEMs are keyed by their SHA-256, not kept in the key.
+   */
+  static String trustIdentity(TlsOptions tls) {
+    String trust;
+    if (tls.skipVerify()) {
+      trust = "skip-verify";
+    } else if (tls.caCertPem().isPresent()) {
+      trust = "pem:" + sha256(tls.caCertPem().get().strip());
+    } else if (tls.caCertFile().isPresent()) {
+      trust = "file:" + tls.caCertFile().get().toAbsolutePath().normalize();
+    } else {
+      trust = "system-cas";
+    }
+    return trust + tls.serverName().map(name -> "|server-name:" + name).orElse("");
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
 

@@ -11,11 +11,16 @@ import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
 import io.secretsstore.testkit.SharedStore;
 import io.secretsstore.testkit.StoreAdmin;
+import io.secretsstore.testkit.TestCertificateAuthority;
 import io.secretsstore.vault.KvSecret;
 import io.secretsstore.vault.StoreClient;
 import io.secretsstore.vault.StoreConnection;
 import io.secretsstore.vault.StoreMetrics;
+import io.secretsstore.vault.TlsOptions;
+import io.secretsstore.vault.error.StoreErrorKind;
+import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.error.StoreLoginException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -203,6 +208,64 @@ class TokenCacheIT {
     assertThat(read(login("app")).requireValue("password")).isEqualTo(SECRET_VALUE);
     assertThat(proxy.count("POST", loginPath)).isEqualTo(2);
     assertThat(cache.token(client, login("app")).getToken()).isNotEqualTo(first.getToken());
+  }
+
+  @Test
+  void aLoginIsNeverReusedOnAConnectionThatTrustsDifferently() {
+    TestCertificateAuthority ca = new TestCertificateAuthority("token-cache-ca");
+    var listener =
+        ca.issueServer(List.of("vault.internal"), List.of("127.0.0.1"), Duration.ofDays(1))
+            .writeTo(Path.of("target", "tls"), "token-cache-store");
+    try (OpenBaoServer tlsStore = OpenBaoServer.startLocal(listener)) {
+      String address = tlsStore.tlsAddress().orElseThrow();
+      tlsStore.admin().enableKubernetesAuth(auth, kubernetes.url());
+      tlsStore
+          .admin()
+          .createKubernetesRole(
+              auth,
+              role,
+              List.of("app"),
+              List.of("team-a"),
+              List.of("default"),
+              Duration.ofMinutes(10),
+              AUDIENCE);
+      KubernetesLogin login = login("app");
+      VaultToken verified =
+          cache.token(tlsClient(address, TlsOptions.trustPem(ca.certificatePem())), login);
+
+      // Same address, namespace, role and account, but a connection that verifies nothing: a new
+      // login over that connection, never the token obtained over the verified one.
+      VaultToken skipVerify =
+          cache.token(tlsClient(address, TlsOptions.insecureSkipVerify()), login);
+      assertThat(skipVerify.getToken()).isNotEqualTo(verified.getToken());
+
+      // Another CA, or another server name: a login is attempted (and refused by TLS) instead of
+      // the cached token being handed out.
+      TlsOptions otherCa =
+          TlsOptions.trustPem(new TestCertificateAuthority("other-ca").certificatePem());
+      assertThatThrownBy(() -> cache.token(tlsClient(address, otherCa), login))
+          .isInstanceOfSatisfying(
+              StoreException.class, e -> assertThat(e.kind()).isEqualTo(StoreErrorKind.TLS));
+      TlsOptions wrongName =
+          TlsOptions.trustPem(ca.certificatePem()).withServerName("other.internal");
+      assertThatThrownBy(() -> cache.token(tlsClient(address, wrongName), login))
+          .isInstanceOfSatisfying(
+              StoreException.class, e -> assertThat(e.kind()).isEqualTo(StoreErrorKind.TLS));
+
+      // The same trust on another client (the same PEM, spelled with other surrounding
+      // whitespace) is the same identity: reused.
+      VaultToken again =
+          cache.token(
+              tlsClient(address, TlsOptions.trustPem("\n" + ca.certificatePem() + "\n")), login);
+      assertThat(again.getToken()).isEqualTo(verified.getToken());
+      assertThat(metrics.tokenCacheCount("miss")).isEqualTo(4);
+      assertThat(metrics.tokenCacheCount("hit")).isEqualTo(1);
+      assertThat(cache.size()).isEqualTo(2);
+    }
+  }
+
+  StoreClient tlsClient(String address, TlsOptions tls) {
+    return StoreClient.create(StoreConnection.builder(address).tls(tls).build(), metrics);
   }
 
   @Test
