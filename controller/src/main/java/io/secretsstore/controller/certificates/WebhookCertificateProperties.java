@@ -15,8 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param serviceNamespace its namespace (also where the Secrets live); application.yaml defaults it
  *     to {@code POD_NAMESPACE}
  * @param secretName the webhook's TLS Secret; the CA is kept in {@code <secretName>-ca}
- * @param caValidity lifetime of the CA
- * @param servingValidity lifetime of the serving certificate
+ * @param caValidity lifetime of the CA (default 5 years; durations have no day unit)
+ * @param servingValidity lifetime of the serving certificate (default 1 year)
  */
 @ConfigurationProperties("secrets-store.controller.webhook-certificates")
 public record WebhookCertificateProperties(
@@ -25,8 +25,8 @@ public record WebhookCertificateProperties(
     @DefaultValue("secrets-store-webhook") String serviceName,
     @DefaultValue("") String serviceNamespace,
     @DefaultValue("secrets-store-webhook-tls") String secretName,
-    @DefaultValue("1825d") Duration caValidity,
-    @DefaultValue("365d") Duration servingValidity) {
+    @DefaultValue("43800h") Duration caValidity,
+    @DefaultValue("8760h") Duration servingValidity) {
 
   public WebhookCertificateProperties {
     if (!mode.equals("self-signed") && !mode.equals("external")) {

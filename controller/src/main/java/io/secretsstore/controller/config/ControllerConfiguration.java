@@ -16,12 +16,20 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** The import reconciler and what it needs. */
 @Configuration(proxyBeanMethods = false)
 public class ControllerConfiguration {
+
+  /** Duration settings in common-model's grammar (see {@link DurationSetting}). */
+  @Bean
+  @ConfigurationPropertiesBinding
+  static DurationSetting durationSetting() {
+    return new DurationSetting();
+  }
 
   @Bean
   @ConditionalOnMissingBean

@@ -5,6 +5,7 @@ import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretTarget;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.model.crd.SsiPatterns;
+import io.secretsstore.model.values.Durations;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -23,6 +23,7 @@ import io.secretsstore.model.crd.SecretSyncStatus;
 import io.secretsstore.model.crd.SecretsStoreImport;
 import io.secretsstore.model.crd.SecretsStoreImportStatus;
 import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.values.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

@@ -79,6 +79,25 @@ class ImportValidationTest {
             "spec.secret.refreshInterval 'soon' is not a duration such as 2m or 1h30m");
   }
 
+  /** The CRD's pattern (common-model Durations.PATTERN) admits plain seconds: so does the model. */
+  @Test
+  void refreshIntervalsInPlainSecondsAreTheCrdsGrammar() {
+    SecretsStoreImport ssi =
+        Imports.secret("team-a", "db", "syncer", file("user", "secret/data/db", "user"));
+    for (String valid : new String[] {"120", "10", "1h30m", "1.5m", "90s"}) {
+      ssi.getSpec().getSecret().setRefreshInterval(valid);
+      assertThat(ImportValidation.problems(ssi.getSpec())).as(valid).isEmpty();
+      assertThat(valid).matches(io.secretsstore.model.values.Durations.PATTERN);
+    }
+    ssi.getSpec().getSecret().setRefreshInterval("5");
+    assertThat(ImportValidation.problems(ssi.getSpec()))
+        .containsExactly("spec.secret.refreshInterval must be at least 10s");
+    for (String invalid : new String[] {"2d", "2 m", "-1s", "1h-5m", ""}) {
+      ssi.getSpec().getSecret().setRefreshInterval(invalid);
+      assertThat(ImportValidation.problems(ssi.getSpec())).as(invalid).hasSize(1);
+    }
+  }
+
   @Test
   void theSecretModeWritesOnlyHarmlessTypesAndNoReservedKeys() {
     SecretsStoreImport ssi =
