@@ -331,14 +331,15 @@ public final class StoreClient implements AutoCloseable {
         return result;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new StoreException(
-            StoreErrorKind.TIMEOUT,
-            connection.displayAddress(),
-            path,
-            OptionalInt.empty(),
-            "interrupted before the request was sent (the caller gave up)",
-            e);
+        metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
+        throw cancelled(path, "before the request was sent", e);
       } catch (RuntimeException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          // The HTTP stack turns an interrupt into an I/O error ("Request was interrupted") after
+          // cancelling the exchange: the caller gave up, the store is not at fault.
+          metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
+          throw cancelled(path, "while the request was in flight; it was aborted", e);
+        }
         failure = StoreErrorMapping.map(operation, connection.displayAddress(), path, e);
         neverSent = StoreErrorMapping.neverProcessed(e, failure);
         retryAfter = StoreErrorMapping.retryAfter(e);
@@ -366,9 +367,19 @@ public final class StoreClient implements AutoCloseable {
         pacing.pause(pause);
       } catch (InterruptedException interrupted) {
         Thread.currentThread().interrupt();
-        throw failure;
+        throw cancelled(path, "while waiting to retry after: " + failure.getMessage(), interrupted);
       }
     }
+  }
+
+  private StoreException cancelled(String path, String when, Throwable cause) {
+    return new StoreException(
+        StoreErrorKind.CANCELLED,
+        connection.displayAddress(),
+        path,
+        OptionalInt.empty(),
+        "the caller was cancelled " + when,
+        cause);
   }
 
   private KvSecret toKvSecret(String path, OptionalInt requestedVersion, VaultResponse response) {

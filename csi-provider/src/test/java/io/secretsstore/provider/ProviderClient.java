@@ -29,6 +29,7 @@ final class ProviderClient implements AutoCloseable {
       new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
   private final ManagedChannel channel;
   final CSIDriverProviderGrpc.CSIDriverProviderBlockingStub stub;
+  final CSIDriverProviderGrpc.CSIDriverProviderFutureStub futures;
 
   ProviderClient(Path socket) {
     channel =
@@ -39,17 +40,20 @@ final class ProviderClient implements AutoCloseable {
             .maxInboundMessageSize(4 * 1024 * 1024)
             .build();
     stub = CSIDriverProviderGrpc.newBlockingStub(channel);
+    futures = CSIDriverProviderGrpc.newFutureStub(channel);
   }
 
   MountResponse mount(Map<String, String> attributes) {
-    return stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-        .mount(
-            MountRequest.newBuilder()
-                .setAttributes(JSON.writeValueAsString(attributes))
-                .setSecrets("{}")
-                .setTargetPath("/var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/secrets/mount")
-                .setPermission("420")
-                .build());
+    return stub.withDeadlineAfter(60, TimeUnit.SECONDS).mount(request(attributes));
+  }
+
+  static MountRequest request(Map<String, String> attributes) {
+    return MountRequest.newBuilder()
+        .setAttributes(JSON.writeValueAsString(attributes))
+        .setSecrets("{}")
+        .setTargetPath("/var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/secrets/mount")
+        .setPermission("420")
+        .build();
   }
 
   /** kubelet's volume context for a pod, plus the given parameters. */

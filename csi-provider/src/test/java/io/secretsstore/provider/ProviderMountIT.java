@@ -5,6 +5,7 @@ import static io.secretsstore.provider.ProviderClient.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.secretsstore.model.provider.ProviderProtocol;
@@ -35,6 +36,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -442,7 +445,7 @@ class ProviderMountIT {
                 "app",
                 "[" + file("k", present, "k") + "]",
                 Map.of("address", "http://127.0.0.1:" + freePort()))),
-        Status.Code.UNAVAILABLE,
+        Status.Code.FAILED_PRECONDITION,
         "unreachable",
         "store unreachable");
     assertFailure(
@@ -656,8 +659,169 @@ class ProviderMountIT {
       proxy.failNext(0, 503);
     }
     assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(2 + 3); // 3 attempts of one read
-    assertThat(contents(client.mount(ssi("app", files, cycle("c-3"))))).containsEntry("k", "v-3");
+    // The identity backs off for one cycle after a failed one (the store is not asked), then the
+    // store is tried again.
+    StatusRuntimeException skipped =
+        catchThrowableOfType(
+            StatusRuntimeException.class, () -> client.mount(ssi("app", files, cycle("c-3"))));
+    assertThat(failure(skipped).code()).isEqualTo("server_error");
+    assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(5);
+    assertThat(contents(client.mount(ssi("app", files, cycle("c-4"))))).containsEntry("k", "v-3");
     assertThat(proxy.count("GET", "/v1/" + path)).isEqualTo(6);
+  }
+
+  /**
+   * Issue 14 item 8: during a store outage a rotation cycle does not retry every identity every
+   * cycle. After the n-th failed cycle of an identity, min(2^(n-1), 4) cycles do not go to the
+   * store; all calls of a cycle share its outcome; a success ends the backoff.
+   */
+  @Test
+  void duringAStoreOutageRotationBacksOffPerIdentityAcrossCycles() {
+    String path = "secret/data/" + prefix + "/outage";
+    admin.putKv2("secret", prefix + "/outage", Map.of("k", "before"));
+    String files = "[" + file("k", path, "k") + "]";
+    // The publish logs in (cached) and reads; the outage below hits the reads of rotation.
+    assertThat(contents(client.mount(ssi("app", files, Map.of())))).containsEntry("k", "before");
+    String read = "/v1/" + path;
+    List<Integer> storeRequestsPerCycle = new ArrayList<>();
+    List<String> messages = new ArrayList<>();
+    proxy.failNext(1_000_000, 503);
+    try {
+      for (int cycle = 1; cycle <= 10; cycle++) {
+        int before = proxy.count("GET", read);
+        // Three volumes of the identity in each cycle.
+        for (int volume = 0; volume < 3; volume++) {
+          int c = cycle;
+          StatusRuntimeException e =
+              catchThrowableOfType(
+                  StatusRuntimeException.class,
+                  () -> client.mount(ssi("app", files, cycle("outage-" + c))));
+          assertThat(failure(e).code()).isEqualTo("server_error");
+          assertThat(failure(e).status()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+          messages.add(failure(e).message());
+        }
+        storeRequestsPerCycle.add(proxy.count("GET", read) - before);
+      }
+    } finally {
+      proxy.failNext(0, 503);
+    }
+    // Tried (3 attempts of one read), then 1, 2 and 4 cycles skipped; upstream: 3 volumes x 10.
+    assertThat(storeRequestsPerCycle).containsExactly(3, 0, 3, 0, 0, 3, 0, 0, 0, 0);
+    assertThat(messages).allMatch(m -> m.contains("HTTP 503") && !m.contains("\n"));
+    // A publish is never held back (kubelet paces those); it reaches the store and its success
+    // ends the backoff: the next cycle reads at once.
+    admin.putKv2("secret", prefix + "/outage", Map.of("k", "after"));
+    admin.putKv2("secret", prefix + "/outage-new", Map.of("k", "new"));
+    String newFiles = "[" + file("k", "secret/data/" + prefix + "/outage-new", "k") + "]";
+    assertThat(contents(client.mount(ssi("app", newFiles, Map.of())))).containsEntry("k", "new");
+    int before = proxy.count("GET", read);
+    assertThat(contents(client.mount(ssi("app", files, cycle("outage-11")))))
+        .containsEntry("k", "after");
+    assertThat(proxy.count("GET", read) - before).isEqualTo(1);
+  }
+
+  /**
+   * Issue 14 item 8: writes (method PUT/POST: a PKI certificate) are issued once per identity, path
+   * and arguments and reused until two thirds of their lifetime have passed, not re-issued on every
+   * mount and rotation cycle (upstream issues one per volume per cycle).
+   */
+  @Test
+  void writesAreIssuedOnceAndReusedUntilTheirLifetimeNearsItsEnd() throws Exception {
+    String issue = prefix + "-pki/issue/example-dot-com";
+    String longLived =
+        """
+        - objectName: "cert"
+          secretPath: "%s"
+          secretKey: "certificate"
+          method: "PUT"
+          secretArgs:
+            common_name: "reuse.example.com"
+            ttl: "1h"
+        """
+            .formatted(issue);
+    Map<String, String> spcParameters = Map.of("vaultAuthMountPath", auth);
+    int writesBefore = writes(issue);
+    String first = contents(client.mount(spc("app", longLived, spcParameters))).get("cert");
+    assertThat(first).startsWith("-----BEGIN CERTIFICATE-----");
+    assertThat(writes(issue) - writesBefore).isEqualTo(1);
+    for (String cycle : List.of("w-1", "w-2", "w-3")) {
+      Map<String, String> rotation = new java.util.HashMap<>(spcParameters);
+      rotation.putAll(cycle(cycle));
+      for (int volume = 0; volume < 2; volume++) {
+        assertThat(contents(client.mount(spc("app", longLived, rotation))).get("cert"))
+            .isEqualTo(first);
+      }
+    }
+    // Another pod of the identity: the same certificate, with more than a third of its hour left.
+    assertThat(contents(client.mount(spc("app", longLived, spcParameters))).get("cert"))
+        .isEqualTo(first);
+    assertThat(writes(issue) - writesBefore).isEqualTo(1);
+
+    // A certificate of 3 s is reused for its first 2 s only: past that, the next cycle issues.
+    String shortLived = longLived.replace("1h", "3s").replace("reuse.", "short.");
+    String shortCert = contents(client.mount(spc("app", shortLived, spcParameters))).get("cert");
+    assertThat(writes(issue) - writesBefore).isEqualTo(2);
+    Thread.sleep(2_500);
+    Map<String, String> rotation = new java.util.HashMap<>(spcParameters);
+    rotation.putAll(cycle("w-4"));
+    assertThat(contents(client.mount(spc("app", shortLived, rotation))).get("cert"))
+        .isNotEqualTo(shortCert);
+    assertThat(writes(issue) - writesBefore).isEqualTo(3);
+  }
+
+  static int writes(String path) {
+    return proxy.count("PUT", "/v1/" + path) + proxy.count("POST", "/v1/" + path);
+  }
+
+  /** Waits until {@code condition} holds (a state, not a time window), at most 60 s. */
+  static void eventually(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition not reached within 60 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Issue 14 item 8: a mount whose caller gives up (cancels, or its deadline passes) stops its
+   * store work: the request in flight is aborted and nothing is retried after it; the answer comes
+   * only once that work has stopped (counted in the mount metric as {@code cancelled}).
+   */
+  @Test
+  void aCancelledMountStopsItsStoreWork() throws Exception {
+    try (SilentStore silent = new SilentStore()) {
+      String files = "[" + file("k", "secret/data/" + prefix + "/never", "k") + "]";
+      Map<String, String> request = ssi("app", files, Map.of("address", silent.address()));
+      long cancelledBefore = providerMetrics.mounts("cancelled");
+
+      // 1. The caller cancels while the login hangs at the store.
+      Context.CancellableContext call = Context.current().withCancellation();
+      var answer = call.call(() -> client.futures.mount(ProviderClient.request(request)));
+      eventually(() -> silent.connections() == 1);
+      call.cancel(null);
+      eventually(() -> providerMetrics.mounts("cancelled") == cancelledBefore + 1);
+      Throwable answered = org.assertj.core.api.Assertions.catchThrowable(answer::get);
+      assertThat(Status.fromThrowable(answered).getCode()).isEqualTo(Status.Code.CANCELLED);
+      // The request in flight was aborted by the provider, and no attempt followed it (without
+      // the cancellation: a 10 s request timeout, then two more attempts).
+      eventually(() -> silent.closedByClient() == 1);
+      assertThat(silent.connections()).isEqualTo(1);
+
+      // 2. The caller's deadline passes (shorter than the store request timeout of 10 s).
+      StatusRuntimeException late =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () ->
+                  client
+                      .stub
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .mount(ProviderClient.request(request)));
+      assertThat(late.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      eventually(() -> providerMetrics.mounts("cancelled") == cancelledBefore + 2);
+      // Whatever the provider had started was aborted, and nothing was retried after it.
+      eventually(() -> silent.closedByClient() == silent.connections());
+      assertThat(silent.connections()).isBetween(1, 2);
+    }
   }
 
   @Test

@@ -3,12 +3,31 @@ package io.secretsstore.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
+import io.secretsstore.provider.mount.ProviderMetrics;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
@@ -22,10 +41,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -33,7 +55,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Our provider behind the upstream kubernetes-sigs driver (v1.6.1), issue 14 items 7a–7c. The Go
+ * Our provider behind the upstream kubernetes-sigs driver (v1.6.1), issue 14 items 7a–7d. The Go
  * driver cannot be built here, so each request is built the way its {@code NodePublishVolume}
  * builds it: the SecretProviderClass parameters plus the four pod attributes and kubelet's tokens,
  * as Go's {@code json.Marshal} of a {@code map[string]string} (sorted keys, HTML-escaped), {@code
@@ -56,6 +78,8 @@ class UpstreamDriverInteropIT {
   static String prefix;
   static String kv1;
   static ProviderClient client;
+
+  @Autowired ProviderMetrics mountMetrics;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -94,6 +118,86 @@ class UpstreamDriverInteropIT {
   static void tearDown() throws Exception {
     client.close();
     proxy.close();
+    for (ManagedChannel channel : List.copyOf(upstreamChannels)) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    upstreamGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The upstream driver's client of a provider ({@code pkg/secrets-store/provider_client.go},
+   * v1.6.1): {@code grpc.WithDefaultServiceConfig(ServiceConfig)} with this method config, which
+   * retries {@code UNAVAILABLE} up to 3 attempts. Go's JSON decoding matches field names without
+   * regard to case ({@code MaxAttempts} is {@code maxAttempts}); grpc-java's parser wants the
+   * canonical spelling, which is the only change.
+   */
+  static final String UPSTREAM_SERVICE_CONFIG =
+      """
+      {
+      	"methodConfig": [
+      		{
+      			"name": [{"service": "v1alpha1.CSIDriverProvider"}],
+      			"waitForReady": true,
+      			"retryPolicy": {
+      				"MaxAttempts": 3,
+      				"InitialBackoff": "1s",
+      				"MaxBackoff": "10s",
+      				"BackoffMultiplier": 1.1,
+      				"RetryableStatusCodes": [ "UNAVAILABLE" ]
+      			}
+      		}
+      	]
+      }
+      """;
+
+  static final MultiThreadIoEventLoopGroup upstreamGroup =
+      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+  static final List<ManagedChannel> upstreamChannels = new CopyOnWriteArrayList<>();
+
+  /** A channel to {@code socket} configured as the upstream driver configures its own. */
+  @SuppressWarnings("unchecked")
+  static ManagedChannel upstreamChannel(Path socket) throws Exception {
+    String canonical =
+        UPSTREAM_SERVICE_CONFIG
+            .replace("\"MaxAttempts\"", "\"maxAttempts\"")
+            .replace("\"InitialBackoff\"", "\"initialBackoff\"")
+            .replace("\"MaxBackoff\"", "\"maxBackoff\"")
+            .replace("\"BackoffMultiplier\"", "\"backoffMultiplier\"")
+            .replace("\"RetryableStatusCodes\"", "\"retryableStatusCodes\"");
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+            .eventLoopGroup(upstreamGroup)
+            .channelType(EpollDomainSocketChannel.class)
+            .usePlaintext()
+            .overrideAuthority("localhost")
+            .defaultServiceConfig((Map<String, ?>) io.grpc.internal.JsonParser.parse(canonical))
+            .enableRetry()
+            .build();
+    upstreamChannels.add(channel);
+    return channel;
+  }
+
+  /** Counts the attempts (streams) a client call makes, retries included. */
+  static final class AttemptCounter extends ClientStreamTracer.Factory {
+    final AtomicInteger attempts = new AtomicInteger();
+
+    @Override
+    public ClientStreamTracer newClientStreamTracer(
+        ClientStreamTracer.StreamInfo info, Metadata headers) {
+      attempts.incrementAndGet();
+      return new ClientStreamTracer() {};
+    }
+
+    ClientInterceptor interceptor() {
+      AttemptCounter factory = this;
+      return new ClientInterceptor() {
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(
+            MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+          return next.newCall(method, options.withStreamTracerFactory(factory));
+        }
+      };
+    }
   }
 
   @BeforeEach
@@ -157,24 +261,27 @@ class UpstreamDriverInteropIT {
 
   /** The MountRequest the upstream driver sends for a SecretProviderClass's parameters. */
   static MountResponse upstreamMount(Map<String, String> spcParameters) {
+    return client
+        .stub
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .mount(upstreamRequest(spcParameters));
+  }
+
+  static MountRequest upstreamRequest(Map<String, String> spcParameters) {
     Map<String, String> parameters = new TreeMap<>(spcParameters);
     parameters.put(CsiNames.POD_NAME, "web-0");
     parameters.put(CsiNames.POD_NAMESPACE, NAMESPACE);
     parameters.put(CsiNames.POD_UID, "6f1c2a3b-0000-4000-8000-000000000001");
     parameters.put(CsiNames.SERVICE_ACCOUNT_NAME, ACCOUNT);
     parameters.put(CsiNames.SERVICE_ACCOUNT_TOKENS, kubeletTokens());
-    return client
-        .stub
-        .withDeadlineAfter(60, TimeUnit.SECONDS)
-        .mount(
-            MountRequest.newBuilder()
-                .setAttributes(goMarshal(parameters))
-                .setSecrets("null")
-                .setTargetPath(
-                    "/var/lib/kubelet/pods/6f1c2a3b-0000-4000-8000-000000000001/volumes/"
-                        + "kubernetes.io~csi/secrets-store-inline/mount")
-                .setPermission("420")
-                .build());
+    return MountRequest.newBuilder()
+        .setAttributes(goMarshal(parameters))
+        .setSecrets("null")
+        .setTargetPath(
+            "/var/lib/kubelet/pods/6f1c2a3b-0000-4000-8000-000000000001/volumes/"
+                + "kubernetes.io~csi/secrets-store-inline/mount")
+        .setPermission("420")
+        .build();
   }
 
   static Map<String, String> spc(String role, String objects) {
@@ -266,5 +373,85 @@ class UpstreamDriverInteropIT {
     // The "vault" login is still cached for its own audience.
     assertThat(file(upstreamMount(withVault), "user")).isEqualTo("u&<x>");
     assertThat(proxy.count("POST", login)).isEqualTo(2);
+  }
+
+  /**
+   * 7d: an unreachable store is answered once, with a status the upstream driver's client does not
+   * retry, and a one-line message that names the cause. Answered UNAVAILABLE, one publish through
+   * the upstream driver would be 3 mounts, each with its 3 store attempts.
+   */
+  @Test
+  void anUnreachableStoreIsAnsweredOnceWithAStatusTheUpstreamDriverDoesNotRetry() throws Exception {
+    // The harness's client really is upstream's: a provider that answers UNAVAILABLE gets 3 calls.
+    Path controlSocket = socketDir.resolve("control.sock");
+    AtomicInteger controlCalls = new AtomicInteger();
+    Server control =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(controlSocket.toFile()))
+            .bossEventLoopGroup(upstreamGroup)
+            .workerEventLoopGroup(upstreamGroup)
+            .channelType(EpollServerDomainSocketChannel.class)
+            .addService(
+                new CSIDriverProviderGrpc.CSIDriverProviderImplBase() {
+                  @Override
+                  public void mount(MountRequest request, StreamObserver<MountResponse> answer) {
+                    controlCalls.incrementAndGet();
+                    answer.onError(Status.UNAVAILABLE.withDescription("down").asException());
+                  }
+                })
+            .build()
+            .start();
+    try {
+      AttemptCounter attempts = new AttemptCounter();
+      StatusRuntimeException down =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () ->
+                  CSIDriverProviderGrpc.newBlockingStub(upstreamChannel(controlSocket))
+                      .withInterceptors(attempts.interceptor())
+                      .withDeadlineAfter(60, TimeUnit.SECONDS)
+                      .mount(MountRequest.getDefaultInstance()));
+      assertThat(down.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(controlCalls).hasValue(3);
+      assertThat(attempts.attempts).hasValue(3);
+    } finally {
+      control.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    int closedPort;
+    try (var probe = new java.net.ServerSocket(0)) {
+      closedPort = probe.getLocalPort();
+    }
+    Map<String, String> spc =
+        new TreeMap<>(
+            spc(
+                "whole-role",
+                "- objectName: user\n  secretPath: secret/data/"
+                    + prefix
+                    + "/db\n  secretKey: user\n"));
+    spc.put("vaultAddress", "http://127.0.0.1:" + closedPort);
+    long unreachableBefore = mountMetrics.mounts("unreachable");
+    AttemptCounter attempts = new AttemptCounter();
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                CSIDriverProviderGrpc.newBlockingStub(
+                        upstreamChannel(socketDir.resolve("vault.sock")))
+                    .withInterceptors(attempts.interceptor())
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .mount(upstreamRequest(spc)));
+    assertThat(e).isNotNull();
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    // One attempt from the upstream client, one mount in the provider.
+    assertThat(attempts.attempts).hasValue(1);
+    assertThat(mountMetrics.mounts("unreachable") - unreachableBefore).isEqualTo(1);
+    assertThat(ProviderClient.failure(e).code()).isEqualTo("unreachable");
+    String message = e.getStatus().getDescription();
+    assertThat(message)
+        .doesNotContain("\n")
+        .contains("127.0.0.1:" + closedPort)
+        .contains("connection refused or no route")
+        .doesNotEndWith(": ")
+        .doesNotContain("ConnectException: )");
   }
 }

@@ -55,7 +55,9 @@ public enum ErrorCode {
   UNREACHABLE("unreachable", Origin.STORE),
   TIMEOUT("timeout", Origin.STORE),
   TLS("tls", Origin.STORE),
-  INVALID_RESPONSE("invalid_response", Origin.STORE);
+  INVALID_RESPONSE("invalid_response", Origin.STORE),
+  /** The caller cancelled the mount, or its deadline passed: its store work was stopped. */
+  CANCELLED("cancelled", Origin.STORE);
 
   /** Who emits the code. */
   public enum Origin {

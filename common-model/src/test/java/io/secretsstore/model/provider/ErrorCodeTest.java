@@ -51,7 +51,8 @@ class ErrorCodeTest {
                 "unreachable",
                 "timeout",
                 "tls",
-                "invalid_response"));
+                "invalid_response",
+                "cancelled"));
     assertThat(ErrorCode.values()).allMatch(e -> e.code().matches("^[a-z]+(_[a-z]+)*$"));
   }
 

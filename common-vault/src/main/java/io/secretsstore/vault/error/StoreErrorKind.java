@@ -32,7 +32,12 @@ public enum StoreErrorKind {
   /** The TLS handshake failed: untrusted certificate, wrong host name, protocol mismatch. */
   TLS("tls", false),
   /** The store answered with something we cannot interpret. */
-  INVALID_RESPONSE("invalid_response", false);
+  INVALID_RESPONSE("invalid_response", false),
+  /**
+   * The caller gave up (its thread was interrupted: a cancelled gRPC call, a passed deadline): the
+   * request was abandoned and is not repeated.
+   */
+  CANCELLED("cancelled", false);
 
   private final String code;
   private final boolean retryable;

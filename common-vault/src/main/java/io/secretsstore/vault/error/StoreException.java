@@ -83,6 +83,7 @@ public class StoreException extends RuntimeException {
       case TIMEOUT -> "store request timed out";
       case TLS -> "TLS handshake with the store failed";
       case INVALID_RESPONSE -> "unexpected answer from the store";
+      case CANCELLED -> "store request abandoned: the caller gave up";
     };
   }
 }

@@ -107,7 +107,11 @@ public final class TokenCache {
       if (existing != null) {
         if (!existing.isDone()) {
           metrics.recordTokenCache("joined");
-          return new Lookup(await(existing).token(), true);
+          Optional<CachedToken> joined = await(existing, client, login);
+          if (joined.isEmpty()) {
+            continue; // its owner was cancelled: log in ourselves
+          }
+          return new Lookup(joined.get().token(), true);
         }
         if (!existing.isCompletedExceptionally() && existing.join().usableAt(clock.instant())) {
           metrics.recordTokenCache("hit");
@@ -137,14 +141,32 @@ public final class TokenCache {
     }
   }
 
-  private static CachedToken await(CompletableFuture<CachedToken> inFlight) {
+  /**
+   * Waits for another caller's login: its token, or empty if that caller was cancelled (its login
+   * was abandoned, not refused). Interruptible: a cancelled waiter stops waiting.
+   */
+  private static Optional<CachedToken> await(
+      CompletableFuture<CachedToken> inFlight, StoreClient client, KubernetesLogin login) {
     try {
-      return inFlight.join();
-    } catch (CompletionException e) {
+      return Optional.of(inFlight.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(
+          StoreErrorKind.CANCELLED,
+          client.connection().displayAddress(),
+          "auth/" + login.authPath() + "/login",
+          java.util.OptionalInt.empty(),
+          "the caller was cancelled while waiting for a login in flight",
+          e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof StoreException cause
+          && cause.kind() == StoreErrorKind.CANCELLED) {
+        return Optional.empty();
+      }
       if (e.getCause() instanceof RuntimeException cause) {
         throw cause;
       }
-      throw e;
+      throw new CompletionException(e.getCause());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.secretsstore.provider.grpc;
 
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -9,8 +10,10 @@ import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
 import io.secretsstore.model.provider.v1alpha1.VersionRequest;
 import io.secretsstore.model.provider.v1alpha1.VersionResponse;
+import io.secretsstore.provider.mount.MountCancellation;
 import io.secretsstore.provider.mount.MountException;
 import io.secretsstore.provider.mount.MountService;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The provider API. A failed mount answers a gRPC error whose status matches the cause and whose
@@ -46,17 +49,33 @@ public final class ProviderGrpcService extends CSIDriverProviderGrpc.CSIDriverPr
 
   @Override
   public void mount(MountRequest request, StreamObserver<MountResponse> response) {
+    // A caller that gives up (cancels, or its deadline passes) stops the mount's store work: the
+    // upstream driver's context ends when kubelet's does, ours after its provider-timeout.
+    Context context = Context.current();
+    MountCancellation cancellation = new MountCancellation();
+    Context.CancellationListener listener =
+        cancelled -> cancellation.cancel(describe(cancelled.cancellationCause()));
+    context.addListener(listener, Runnable::run);
     MountResponse result;
     try {
-      result = mounts.mount(request);
+      result = mounts.mount(request, cancellation);
     } catch (MountException e) {
       Metadata trailers = new Metadata();
-      trailers.put(ERROR_CODE, e.code());
+      trailers.put(ERROR_CODE, e.code().code());
       response.onError(
           Status.fromCode(e.status()).withDescription(e.getMessage()).asRuntimeException(trailers));
       return;
+    } finally {
+      context.removeListener(listener);
     }
     response.onNext(result);
     response.onCompleted();
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof TimeoutException) {
+      return "the caller's deadline passed";
+    }
+    return "the caller cancelled the call";
   }
 }

@@ -1,5 +1,6 @@
 package io.secretsstore.provider.mount;
 
+import io.secretsstore.model.provider.ErrorCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -91,6 +92,6 @@ public final class CaCertFiles {
   }
 
   private static MountException refused(String message) {
-    return MountException.invalid("invalid_parameters", message);
+    return MountException.invalid(ErrorCode.INVALID_PARAMETERS, message);
   }
 }

@@ -2,6 +2,7 @@ package io.secretsstore.provider.mount;
 
 import io.secretsstore.model.crd.SsiPatterns;
 import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.provider.ErrorCode;
 import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.provider.mount.FileRequest.SecretSource;
 import io.secretsstore.provider.mount.MountParameters.Dialect;
@@ -53,13 +54,13 @@ public final class MountParametersParser {
     boolean hasFiles = attributes.containsKey("files");
     if (hasObjects && hasFiles) {
       throw MountException.invalid(
-          "invalid_parameters",
+          ErrorCode.INVALID_PARAMETERS,
           "the parameters contain both 'objects' (SecretProviderClass) and 'files'"
               + " (SecretsStoreImport); use one");
     }
     if (!hasObjects && !hasFiles) {
       throw MountException.invalid(
-          "invalid_parameters",
+          ErrorCode.INVALID_PARAMETERS,
           "the parameters list no secrets: expected 'files' (SecretsStoreImport) or 'objects'"
               + " (SecretProviderClass)");
     }
@@ -77,10 +78,11 @@ public final class MountParametersParser {
       array = JSON.readTree(a.get("files"));
     } catch (JacksonException e) {
       throw MountException.invalid(
-          "invalid_parameters", "'files' is not valid JSON: " + e.getOriginalMessage());
+          ErrorCode.INVALID_PARAMETERS, "'files' is not valid JSON: " + e.getOriginalMessage());
     }
     if (array == null || !array.isArray() || array.isEmpty()) {
-      throw MountException.invalid("invalid_parameters", "'files' must be a non-empty JSON array");
+      throw MountException.invalid(
+          ErrorCode.INVALID_PARAMETERS, "'files' must be a non-empty JSON array");
     }
     for (JsonNode file : array) {
       String name = file.path("name").asString("");
@@ -88,7 +90,7 @@ public final class MountParametersParser {
       String key = file.path("source").path("key").asString("");
       if (path.isEmpty() || key.isEmpty()) {
         throw MountException.invalid(
-            "invalid_parameters", "file '" + name + "' needs source.path and source.key");
+            ErrorCode.INVALID_PARAMETERS, "file '" + name + "' needs source.path and source.key");
       }
       ValueEncoding encoding =
           file.path("decodeBase64").asBoolean(false) ? ValueEncoding.BASE64 : ValueEncoding.UTF8;
@@ -124,7 +126,7 @@ public final class MountParametersParser {
     Optional<String> authMount = optional(a, "vaultAuthMountPath");
     if (kubernetesMount.isPresent() && authMount.isPresent()) {
       throw MountException.invalid(
-          "invalid_parameters",
+          ErrorCode.INVALID_PARAMETERS,
           "set either vaultKubernetesMountPath or vaultAuthMountPath, not both");
     }
     Optional<String> mount =
@@ -155,29 +157,31 @@ public final class MountParametersParser {
       parsed = new Yaml(new SafeConstructor(options)).load(yaml);
     } catch (YAMLException e) {
       throw MountException.invalid(
-          "invalid_parameters", "'objects' is not valid YAML: " + firstLine(e.getMessage()));
+          ErrorCode.INVALID_PARAMETERS,
+          "'objects' is not valid YAML: " + firstLine(e.getMessage()));
     }
     if (!(parsed instanceof List<?> list) || list.isEmpty()) {
       throw MountException.invalid(
-          "invalid_parameters", "'objects' must be a non-empty YAML list of objects");
+          ErrorCode.INVALID_PARAMETERS, "'objects' must be a non-empty YAML list of objects");
     }
     List<FileRequest> files = new ArrayList<>();
     for (Object item : list) {
       if (!(item instanceof Map<?, ?> object)) {
         throw MountException.invalid(
-            "invalid_parameters", "every entry of 'objects' must be a mapping with objectName");
+            ErrorCode.INVALID_PARAMETERS,
+            "every entry of 'objects' must be a mapping with objectName");
       }
       String name = text(object.get("objectName"));
       String secretPath = text(object.get("secretPath"));
       if (name.isEmpty() || secretPath.isEmpty()) {
         throw MountException.invalid(
-            "invalid_parameters", "object '" + name + "' needs objectName and secretPath");
+            ErrorCode.INVALID_PARAMETERS, "object '" + name + "' needs objectName and secretPath");
       }
       String method = text(object.get("method")).toUpperCase(Locale.ROOT);
       method = method.isEmpty() ? "GET" : method;
       if (!METHODS.contains(method)) {
         throw MountException.invalid(
-            "invalid_parameters",
+            ErrorCode.INVALID_PARAMETERS,
             "object '" + name + "': method '" + method + "' is not GET, POST or PUT");
       }
       Map<String, Object> arguments = new LinkedHashMap<>();
@@ -185,7 +189,7 @@ public final class MountParametersParser {
         args.forEach((k, v) -> arguments.put(String.valueOf(k), v));
       } else if (object.get("secretArgs") != null) {
         throw MountException.invalid(
-            "invalid_parameters", "object '" + name + "': secretArgs must be a mapping");
+            ErrorCode.INVALID_PARAMETERS, "object '" + name + "': secretArgs must be a mapping");
       }
       OptionalInt version = OptionalInt.empty();
       int query = secretPath.indexOf('?');
@@ -199,7 +203,7 @@ public final class MountParametersParser {
       }
       if (method.equals("GET") && !arguments.isEmpty()) {
         throw MountException.invalid(
-            "invalid_parameters",
+            ErrorCode.INVALID_PARAMETERS,
             "object '" + name + "': secretArgs other than version need method POST or PUT");
       }
       String key = text(object.get("secretKey"));
@@ -217,7 +221,7 @@ public final class MountParametersParser {
   private static OptionalInt versionQuery(String name, String query) {
     if (!query.startsWith("version=")) {
       throw MountException.invalid(
-          "invalid_parameters",
+          ErrorCode.INVALID_PARAMETERS,
           "object '" + name + "': the only query the secretPath may carry is ?version=N");
     }
     return OptionalInt.of(positiveInt(name, "version", query.substring("version=".length())));
@@ -233,7 +237,8 @@ public final class MountParametersParser {
       // reported below
     }
     throw MountException.invalid(
-        "invalid_parameters", "object '" + name + "': " + what + " must be a positive number");
+        ErrorCode.INVALID_PARAMETERS,
+        "object '" + name + "': " + what + " must be a positive number");
   }
 
   /** YAML 1.1 reads 0600 as the octal number; "0600" in quotes is read as octal text too. */
@@ -251,7 +256,7 @@ public final class MountParametersParser {
       // reported below
     }
     throw MountException.invalid(
-        "invalid_parameters",
+        ErrorCode.INVALID_PARAMETERS,
         "object '" + name + "': filePermission must be an octal mode such as 0640");
   }
 
@@ -261,7 +266,7 @@ public final class MountParametersParser {
     for (FileRequest file : files) {
       if (!SsiPatterns.isSafeFileName(file.name())) {
         throw MountException.invalid(
-            "invalid_file_name",
+            ErrorCode.INVALID_FILE_NAME,
             "file name '"
                 + file.name()
                 + "' is not allowed: use letters, digits, '-', '_' and '.', without '/' and not"
@@ -269,7 +274,7 @@ public final class MountParametersParser {
       }
       if (!seen.add(file.name())) {
         throw MountException.invalid(
-            "duplicate_file_name", "file name '" + file.name() + "' is used twice");
+            ErrorCode.DUPLICATE_FILE_NAME, "file name '" + file.name() + "' is used twice");
       }
     }
     return List.copyOf(files);
@@ -280,7 +285,7 @@ public final class MountParametersParser {
     String account = a.getOrDefault(CsiNames.SERVICE_ACCOUNT_NAME, "");
     if (namespace.isEmpty() || account.isEmpty()) {
       throw MountException.invalid(
-          "invalid_attributes",
+          ErrorCode.INVALID_ATTRIBUTES,
           "kubelet's pod information is missing ("
               + CsiNames.POD_NAMESPACE
               + ", "
@@ -304,11 +309,11 @@ public final class MountParametersParser {
       tree = JSON.readTree(json);
     } catch (JacksonException e) {
       throw MountException.invalid(
-          "invalid_attributes", CsiNames.SERVICE_ACCOUNT_TOKENS + " is not valid JSON");
+          ErrorCode.INVALID_ATTRIBUTES, CsiNames.SERVICE_ACCOUNT_TOKENS + " is not valid JSON");
     }
     if (!tree.isObject()) {
       throw MountException.invalid(
-          "invalid_attributes", CsiNames.SERVICE_ACCOUNT_TOKENS + " is not a JSON object");
+          ErrorCode.INVALID_ATTRIBUTES, CsiNames.SERVICE_ACCOUNT_TOKENS + " is not a JSON object");
     }
     Map<String, String> tokens = new LinkedHashMap<>();
     for (var entry : tree.properties()) {
@@ -322,26 +327,26 @@ public final class MountParametersParser {
 
   private static Map<String, String> parseAttributes(String json) {
     if (json == null || json.isBlank()) {
-      throw MountException.invalid("invalid_attributes", "the mount attributes are empty");
+      throw MountException.invalid(ErrorCode.INVALID_ATTRIBUTES, "the mount attributes are empty");
     }
     JsonNode tree;
     try {
       tree = JSON.readTree(json);
     } catch (JacksonException e) {
       throw MountException.invalid(
-          "invalid_attributes",
+          ErrorCode.INVALID_ATTRIBUTES,
           "the mount attributes are not valid JSON: " + e.getOriginalMessage());
     }
     if (tree == null || !tree.isObject()) {
       throw MountException.invalid(
-          "invalid_attributes", "the mount attributes are not a JSON object");
+          ErrorCode.INVALID_ATTRIBUTES, "the mount attributes are not a JSON object");
     }
     Map<String, String> attributes = new LinkedHashMap<>();
     for (var entry : tree.properties()) {
       JsonNode value = entry.getValue();
       if (!value.isString()) {
         throw MountException.invalid(
-            "invalid_attributes", "attribute '" + entry.getKey() + "' must be a string");
+            ErrorCode.INVALID_ATTRIBUTES, "attribute '" + entry.getKey() + "' must be a string");
       }
       attributes.put(entry.getKey(), value.asString());
     }
@@ -353,7 +358,7 @@ public final class MountParametersParser {
         .orElseThrow(
             () ->
                 MountException.invalid(
-                    "invalid_parameters", "parameter '" + name + "' is required"));
+                    ErrorCode.INVALID_PARAMETERS, "parameter '" + name + "' is required"));
   }
 
   private static Optional<String> optional(Map<String, String> a, String name) {
@@ -370,7 +375,7 @@ public final class MountParametersParser {
       case "false" -> false;
       default ->
           throw MountException.invalid(
-              "invalid_parameters", "parameter '" + name + "' must be true or false");
+              ErrorCode.INVALID_PARAMETERS, "parameter '" + name + "' must be true or false");
     };
   }
 

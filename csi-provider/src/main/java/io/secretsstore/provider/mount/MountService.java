@@ -3,6 +3,7 @@ package io.secretsstore.provider.mount;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Timer;
+import io.secretsstore.model.provider.ErrorCode;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
 import io.secretsstore.model.provider.v1alpha1.MountResponse;
@@ -16,7 +17,6 @@ import io.secretsstore.vault.StoreClients;
 import io.secretsstore.vault.StoreConnection;
 import io.secretsstore.vault.StoreResponse;
 import io.secretsstore.vault.TlsOptions;
-import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.login.KubernetesLogin;
 import io.secretsstore.vault.login.ServiceAccountJwt;
@@ -29,10 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -60,7 +58,8 @@ public final class MountService {
   private final StoreAccessPolicy access;
   private final CaCertFiles caCertFiles;
   private final Clock clock = Clock.systemUTC();
-  private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+  private final IssuedWrites writes = new IssuedWrites(clock);
+  private final IdentityBackoff backoff = new IdentityBackoff();
 
   public MountService(
       ProviderProperties properties,
@@ -83,11 +82,21 @@ public final class MountService {
   }
 
   public MountResponse mount(MountRequest request) {
+    return mount(request, MountCancellation.none());
+  }
+
+  /**
+   * Serves one mount; {@code cancellation} stops its store work when the caller gives up (a
+   * cancelled gRPC call or a passed deadline): no new request is started, requests in flight are
+   * aborted, and the mount returns only after its store work stopped.
+   */
+  public MountResponse mount(MountRequest request, MountCancellation cancellation) {
     Timer.Sample sample = metrics.start();
     MountParameters parameters = null;
     try {
       parameters = MountParametersParser.parse(request.getAttributes());
-      MountResponse response = mount(parameters, defaultMode(request.getPermission()));
+      MountResponse response =
+          mount(parameters, defaultMode(request.getPermission()), cancellation);
       metrics.mountFinished(sample, "success");
       log.info(
           "Mounted {} file(s) for pod {} (role {}, {})",
@@ -97,22 +106,38 @@ public final class MountService {
           parameters.dialect());
       return response;
     } catch (MountException e) {
-      metrics.mountFinished(sample, e.code());
+      MountException failure = e;
+      if (cancellation.isCancelled() && e.code() != ErrorCode.CANCELLED) {
+        failure = cancelled(cancellation, e);
+      }
+      metrics.mountFinished(sample, failure.code().code());
       log.warn(
           "Mount failed for pod {}: {}: {}",
           parameters == null ? "(unparsed request)" : parameters.pod(),
-          e.code(),
-          e.getMessage());
-      throw e;
+          failure.code().code(),
+          failure.getMessage());
+      throw failure;
     } catch (RuntimeException e) {
-      metrics.mountFinished(sample, "internal");
+      metrics.mountFinished(sample, ErrorCode.INTERNAL.code());
       log.error("Mount failed unexpectedly", e);
       throw new MountException(
-          "internal", Status.Code.INTERNAL, "internal error in the provider; see its log", e);
+          ErrorCode.INTERNAL,
+          Status.Code.INTERNAL,
+          "internal error in the provider; see its log",
+          e);
     }
   }
 
-  private MountResponse mount(MountParameters parameters, int defaultMode) {
+  private static MountException cancelled(MountCancellation cancellation, Throwable cause) {
+    return new MountException(
+        ErrorCode.CANCELLED,
+        Status.Code.CANCELLED,
+        "the mount was cancelled (" + cancellation.reason() + "); its store requests were stopped",
+        cause);
+  }
+
+  private MountResponse mount(
+      MountParameters parameters, int defaultMode, MountCancellation cancellation) {
     // Where the token may go and which token, before any connection is made.
     parameters.address().ifPresent(access::checkAddress);
     StoreAccessPolicy.ChosenToken chosen = access.chooseToken(parameters);
@@ -126,7 +151,7 @@ public final class MountService {
     try {
       client = clients.forConnection(connection);
     } catch (IllegalArgumentException | IllegalStateException e) {
-      throw MountException.invalid("invalid_parameters", e.getMessage());
+      throw MountException.invalid(ErrorCode.INVALID_PARAMETERS, e.getMessage());
     }
     String authPath = parameters.authPath().orElse(defaults.authPath());
     KubernetesLogin login =
@@ -140,58 +165,91 @@ public final class MountService {
     for (FileRequest file : parameters.files()) {
       bySource.computeIfAbsent(file.source(), source -> new ArrayList<>()).add(file);
     }
+    if (cycle.isPresent()) {
+      // During a store outage a rotation cycle does not retry every identity every cycle.
+      Optional<MountException> backingOff = backoff.skip(identity, cycle.get());
+      if (backingOff.isPresent()) {
+        metrics.read("backoff", bySource.size());
+        log.debug("{} backs off in {}: store not asked", parameters.pod(), cycle.get());
+        throw backingOff.get();
+      }
+    }
     int shared = parameters.files().size() - bySource.size();
     if (shared > 0) {
       metrics.read("shared", shared);
     }
-    Map<SecretSource, Future<SecretData>> reads = new LinkedHashMap<>();
-    for (var entry : bySource.entrySet()) {
-      SecretSource source = entry.getKey();
-      List<FileRequest> files = entry.getValue();
-      // Store permits are taken per attempt, inside the client (common-vault StorePacing): a read
-      // that waits out a backoff holds none.
-      Supplier<SecretData> load = () -> fetch(client, login, source, files);
-      reads.put(
-          source,
-          readers.submit(
-              () -> {
+    Map<SecretSource, CompletableFuture<SecretData>> reads = new LinkedHashMap<>();
+    try {
+      for (var entry : bySource.entrySet()) {
+        SecretSource source = entry.getKey();
+        List<FileRequest> files = entry.getValue();
+        // Store permits are taken per attempt, inside the client (common-vault StorePacing): a
+        // read that waits out a backoff holds none.
+        Supplier<SecretData> load = () -> fetch(client, login, source, files);
+        CompletableFuture<SecretData> result = new CompletableFuture<>();
+        reads.put(source, result);
+        cancellation.start(
+            () -> {
+              try {
                 ReadKey key = new ReadKey(identity, source);
-                SharedReads.Result result =
-                    cycle.isPresent()
-                        ? coalescer.readInCycle(key, cycle.get(), load)
-                        : coalescer.read(key, load);
-                metrics.read(result.source().name().toLowerCase(java.util.Locale.ROOT), 1);
-                return result.data();
-              }));
-    }
-
-    MountResponse.Builder response = MountResponse.newBuilder();
-    long total = 0;
-    for (FileRequest file : parameters.files()) {
-      SecretData data = await(reads.get(file.source()));
-      byte[] contents = contents(file, data);
-      total += contents.length;
-      if (total > properties.maxResponseBytes()) {
-        throw new MountException(
-            "response_too_large",
-            Status.Code.RESOURCE_EXHAUSTED,
-            "the files of this volume add up to more than "
-                + properties.maxResponseBytes()
-                + " bytes (secrets-store.provider.max-response-bytes); split them over several"
-                + " volumes");
+                SharedReads.Result read;
+                if (!source.isRead()) {
+                  read = writes.write(key, load);
+                } else if (cycle.isPresent()) {
+                  read = coalescer.readInCycle(key, cycle.get(), load);
+                } else {
+                  read = coalescer.read(key, load);
+                }
+                metrics.read(read.source().name().toLowerCase(java.util.Locale.ROOT), 1);
+                result.complete(read.data());
+              } catch (Throwable e) {
+                // Whatever happens, the mount waiting for this read gets an answer.
+                result.completeExceptionally(e);
+              }
+            });
       }
-      response.addFiles(
-          File.newBuilder()
-              .setPath(file.name())
-              .setMode(file.mode().orElse(defaultMode))
-              .setContents(ByteString.copyFrom(contents)));
-      response.addObjectVersion(
-          ObjectVersion.newBuilder()
-              .setId(file.name())
-              .setVersion(versions.versionOf(file.source(), file.key(), contents)));
+
+      MountResponse.Builder response = MountResponse.newBuilder();
+      long total = 0;
+      for (FileRequest file : parameters.files()) {
+        SecretData data = await(reads.get(file.source()), cancellation);
+        byte[] contents = contents(file, data);
+        total += contents.length;
+        if (total > properties.maxResponseBytes()) {
+          throw new MountException(
+              ErrorCode.RESPONSE_TOO_LARGE,
+              Status.Code.RESOURCE_EXHAUSTED,
+              "the files of this volume add up to more than "
+                  + properties.maxResponseBytes()
+                  + " bytes (secrets-store.provider.max-response-bytes); split them over several"
+                  + " volumes");
+        }
+        response.addFiles(
+            File.newBuilder()
+                .setPath(file.name())
+                .setMode(file.mode().orElse(defaultMode))
+                .setContents(ByteString.copyFrom(contents)));
+        response.addObjectVersion(
+            ObjectVersion.newBuilder()
+                .setId(file.name())
+                .setVersion(versions.versionOf(file.source(), file.key(), contents)));
+      }
+      backoff.succeeded(identity);
+      return response.build();
+    } catch (MountException e) {
+      if (cycle.isPresent() && IdentityBackoff.isTransient(e.code())) {
+        backoff.failed(identity, cycle.get(), e);
+      }
+      throw e;
+    } finally {
+      if (cancellation.isCancelled()) {
+        // Answer only once the store work of this mount has stopped.
+        cancellation.awaitWorkers();
+      }
+      coalescer.evictExpired();
+      writes.evictExpired();
+      backoff.evictExpired();
     }
-    coalescer.evictExpired();
-    return response.build();
   }
 
   private SecretData fetch(
@@ -216,7 +274,7 @@ public final class MountService {
     } catch (StoreException e) {
       throw storeFailure(e, source, files);
     } catch (IllegalArgumentException e) {
-      throw MountException.invalid("invalid_parameters", e.getMessage());
+      throw MountException.invalid(ErrorCode.INVALID_PARAMETERS, e.getMessage());
     }
   }
 
@@ -230,7 +288,7 @@ public final class MountService {
       value = data.data().get(file.key());
       if (value == null) {
         throw new MountException(
-            StoreErrorKind.KEY_NOT_FOUND.code(),
+            ErrorCode.KEY_NOT_FOUND,
             Status.Code.NOT_FOUND,
             "file '"
                 + file.name()
@@ -250,7 +308,7 @@ public final class MountService {
     String address = parameters.address().orElse(defaults.url());
     if (address == null || address.isBlank()) {
       throw new MountException(
-          "missing_connection",
+          ErrorCode.MISSING_CONNECTION,
           Status.Code.FAILED_PRECONDITION,
           "no store address: set 'address' in the import (vaultAddress in a SecretProviderClass)"
               + " or connection.url in the module settings");
@@ -283,7 +341,7 @@ public final class MountService {
           .requestTimeout(properties.requestTimeout())
           .build();
     } catch (IllegalArgumentException e) {
-      throw MountException.invalid("invalid_parameters", e.getMessage());
+      throw MountException.invalid(ErrorCode.INVALID_PARAMETERS, e.getMessage());
     }
   }
 
@@ -291,30 +349,45 @@ public final class MountService {
     try {
       return ServiceAccountJwt.requireFor(jwt, account, clock.instant());
     } catch (IllegalArgumentException e) {
-      throw new MountException("invalid_token", Status.Code.PERMISSION_DENIED, e.getMessage());
+      throw new MountException(
+          ErrorCode.INVALID_TOKEN, Status.Code.PERMISSION_DENIED, e.getMessage());
     }
   }
 
-  private static MountException storeFailure(
+  /**
+   * A store failure as a mount failure. The store's transient failures (unreachable, timeout, 5xx,
+   * 429) are answered {@code FAILED_PRECONDITION}, not {@code UNAVAILABLE}: each request was
+   * already retried here, and the upstream driver's client retries {@code UNAVAILABLE} three times
+   * itself (one publish would cost three mounts of store attempts). The stable code stays in the
+   * trailer; our driver maps it for kubelet.
+   */
+  static MountException storeFailure(
       StoreException e, SecretSource source, List<FileRequest> files) {
     Status.Code status =
         switch (e.kind()) {
           case LOGIN_DENIED, PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
           case NOT_FOUND, VERSION_DELETED, VERSION_DESTROYED, KEY_NOT_FOUND ->
               Status.Code.NOT_FOUND;
-          case RATE_LIMITED, SERVER_ERROR, UNREACHABLE, TIMEOUT -> Status.Code.UNAVAILABLE;
-          case TLS -> Status.Code.FAILED_PRECONDITION;
+          case RATE_LIMITED, SERVER_ERROR, UNREACHABLE, TIMEOUT, TLS ->
+              Status.Code.FAILED_PRECONDITION;
           case BAD_REQUEST, INVALID_RESPONSE -> Status.Code.INVALID_ARGUMENT;
+          case CANCELLED -> Status.Code.CANCELLED;
         };
     String names = files.stream().map(f -> "'" + f.name() + "'").collect(Collectors.joining(", "));
     return new MountException(
-        e.errorCode(),
+        MountException.codeOf(e.kind()),
         status,
-        "file " + names + " from " + source.path() + ": " + e.getMessage(),
+        "file " + names + " from " + source.path() + ": " + oneLine(e.getMessage()),
         e);
   }
 
-  private static SecretData await(Future<SecretData> future) {
+  /** Messages end up in one event line: no line breaks from whatever the store said. */
+  static String oneLine(String message) {
+    return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+  }
+
+  private static SecretData await(
+      CompletableFuture<SecretData> future, MountCancellation cancellation) {
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -324,7 +397,8 @@ public final class MountService {
       throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new MountException("internal", Status.Code.CANCELLED, "interrupted");
+      cancellation.cancel("the provider's gRPC thread was interrupted");
+      throw cancelled(cancellation, e);
     }
   }
 
@@ -342,7 +416,7 @@ public final class MountService {
       // reported below
     }
     throw MountException.invalid(
-        "invalid_attributes", "permission '" + permission + "' is not a file mode");
+        ErrorCode.INVALID_ATTRIBUTES, "permission '" + permission + "' is not a file mode");
   }
 
   /**

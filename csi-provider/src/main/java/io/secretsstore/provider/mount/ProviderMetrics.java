@@ -12,8 +12,9 @@ import io.micrometer.core.instrument.Timer;
  *       success} or the error code;
  *   <li>{@code secrets_store_provider_reads_total{source}}: secret reads per source: {@code store}
  *       (a request to the store), {@code coalesced} (joined an identical read in flight), {@code
- *       cached} (reused a read finished moments ago), {@code shared} (a second file of the same
- *       secret in one mount).
+ *       cached} (reused a read finished moments ago, or a write's result within its lease), {@code
+ *       shared} (a second file of the same secret in one mount), {@code backoff} (not asked: the
+ *       identity backs off after failed rotation cycles).
  * </ul>
  *
  * Logins, raw store requests and token reuse are counted by common-vault's {@code
@@ -46,6 +47,12 @@ public final class ProviderMetrics {
         .tag("source", source)
         .register(registry)
         .increment(count);
+  }
+
+  /** Mounts finished with {@code outcome} ({@code success} or an error code); for tests. */
+  public long mounts(String outcome) {
+    Timer timer = registry.find("secrets_store.provider.mount").tag("outcome", outcome).timer();
+    return timer == null ? 0 : timer.count();
   }
 
   /** Reads served from {@code source}; for tests and benchmarks. */

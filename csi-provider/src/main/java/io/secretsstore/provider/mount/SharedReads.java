@@ -1,10 +1,11 @@
 package io.secretsstore.provider.mount;
 
+import io.secretsstore.model.provider.ErrorCode;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -70,7 +71,11 @@ public final class SharedReads {
       if (existing != null) {
         CompletableFuture<SecretData> future = existing.future();
         if (!future.isDone()) {
-          return new Result(await(future), Source.COALESCED);
+          SecretData joined = await(future);
+          if (joined == null) {
+            continue; // its owner was cancelled: read ourselves
+          }
+          return new Result(joined, Source.COALESCED);
         }
         if (!future.isCompletedExceptionally() && now - existing.startedAt() <= freshnessNanos) {
           return new Result(future.join(), Source.CACHED);
@@ -111,7 +116,11 @@ public final class SharedReads {
           && existing.cycle().equals(cycle)
           && now - existing.startedAt() <= cycleRetentionNanos) {
         Source source = existing.future().isDone() ? Source.CACHED : Source.COALESCED;
-        return new Result(await(existing.future()), source);
+        SecretData joined = await(existing.future());
+        if (joined != null) {
+          return new Result(joined, source);
+        }
+        // Its owner was cancelled: this call reads for the cycle instead.
       }
       Entry mine = new Entry(new CompletableFuture<>(), now, cycle);
       boolean installed =
@@ -130,6 +139,9 @@ public final class SharedReads {
         }
         return new Result(data, Source.STORE);
       } catch (RuntimeException e) {
+        if (isCancellation(e)) {
+          cycles.remove(key, mine);
+        }
         mine.future().completeExceptionally(e);
         throw e;
       }
@@ -152,14 +164,37 @@ public final class SharedReads {
     return recent.size() + cycles.size();
   }
 
+  /**
+   * Another caller's read: its data, its failure, or null if that caller was cancelled (its read
+   * was abandoned, not answered). Interruptible: a cancelled waiter stops waiting.
+   */
   private static SecretData await(CompletableFuture<SecretData> future) {
     try {
-      return future.join();
-    } catch (CompletionException e) {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw cancelledWhileWaiting(e);
+    } catch (ExecutionException e) {
+      if (isCancellation(e.getCause())) {
+        return null;
+      }
       if (e.getCause() instanceof RuntimeException cause) {
         throw cause;
       }
-      throw e;
+      throw new IllegalStateException(e.getCause());
     }
+  }
+
+  /** Whether {@code failure} is a cancelled caller's, not the store's answer. */
+  static boolean isCancellation(Throwable failure) {
+    return failure instanceof MountException mount && mount.code() == ErrorCode.CANCELLED;
+  }
+
+  static MountException cancelledWhileWaiting(InterruptedException e) {
+    return new MountException(
+        ErrorCode.CANCELLED,
+        io.grpc.Status.Code.CANCELLED,
+        "the mount was cancelled while waiting for an identical store request in flight",
+        e);
   }
 }

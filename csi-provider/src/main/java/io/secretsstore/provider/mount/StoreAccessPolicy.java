@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.secretsstore.model.connection.StoreAddress;
 import io.secretsstore.model.connection.StoreAddressPolicy;
 import io.secretsstore.model.names.CsiNames;
+import io.secretsstore.model.provider.ErrorCode;
 import io.secretsstore.provider.config.ConnectionDefaults;
 import io.secretsstore.provider.config.ProviderProperties;
 import io.secretsstore.provider.mount.MountParameters.Dialect;
@@ -67,7 +68,7 @@ public final class StoreAccessPolicy {
     switch (addresses.check(address)) {
       case StoreAddressPolicy.Decision.Refused refused ->
           throw new MountException(
-              "address_not_allowed", Status.Code.PERMISSION_DENIED, refused.reason());
+              ErrorCode.ADDRESS_NOT_ALLOWED, Status.Code.PERMISSION_DENIED, refused.reason());
       case StoreAddressPolicy.Decision.Allowed allowed -> warnOnHttp(allowed.address());
     }
   }
@@ -110,7 +111,7 @@ public final class StoreAccessPolicy {
       return new ChosenToken(only.getKey(), only.getValue());
     }
     throw new MountException(
-        "missing_token",
+        ErrorCode.MISSING_TOKEN,
         Status.Code.FAILED_PRECONDITION,
         "kubelet passed no service-account token for audience '"
             + candidates.getLast()
@@ -141,7 +142,7 @@ public final class StoreAccessPolicy {
             : "the token for audience '" + token.audience() + "'";
     if (!allowApiServerAudience) {
       throw new MountException(
-          "api_audience_token",
+          ErrorCode.API_AUDIENCE_TOKEN,
           Status.Code.PERMISSION_DENIED,
           which
               + " is accepted by the Kubernetes API and is not sent to a store: give store roles"
@@ -152,7 +153,7 @@ public final class StoreAccessPolicy {
     }
     if (chosenAddress.isPresent() && !isModuleAddress(chosenAddress.get())) {
       throw new MountException(
-          "api_audience_token",
+          ErrorCode.API_AUDIENCE_TOKEN,
           Status.Code.PERMISSION_DENIED,
           which
               + " is accepted by the Kubernetes API; it is sent only to the module's own store"

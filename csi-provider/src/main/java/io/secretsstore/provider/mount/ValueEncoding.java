@@ -1,5 +1,6 @@
 package io.secretsstore.provider.mount;
 
+import io.secretsstore.model.provider.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -24,7 +25,7 @@ public enum ValueEncoding {
       case "hex" -> HEX;
       default ->
           throw MountException.invalid(
-              "invalid_parameters",
+              ErrorCode.INVALID_PARAMETERS,
               "object '"
                   + objectName
                   + "': encoding '"
@@ -44,7 +45,7 @@ public enum ValueEncoding {
       };
     } catch (IllegalArgumentException e) {
       throw MountException.invalid(
-          "decode_failed",
+          ErrorCode.DECODE_FAILED,
           "file '"
               + fileName
               + "': the value is not valid "

@@ -89,7 +89,7 @@ class StoreAccessPolicyTest {
         catchThrowableOfType(
             MountException.class,
             () -> policy(false).checkAudience(apiToken, claims(API), Optional.empty()));
-    assertThat(refused.code()).isEqualTo("api_audience_token");
+    assertThat(refused.code().code()).isEqualTo("api_audience_token");
 
     StoreAccessPolicy allowing = policy(true);
     assertThatCode(() -> allowing.checkAudience(apiToken, claims(API), Optional.empty()))
@@ -103,7 +103,7 @@ class StoreAccessPolicyTest {
             () ->
                 allowing.checkAudience(
                     apiToken, claims(API), Optional.of("https://collector.example.com")));
-    assertThat(chosen.code()).isEqualTo("api_audience_token");
+    assertThat(chosen.code().code()).isEqualTo("api_audience_token");
     assertThat(chosen.getMessage()).contains("never to an address the import names");
 
     // A dedicated-audience token is fine anywhere the address policy allows.
