@@ -1,19 +1,15 @@
 package io.secretsstore.vault;
 
-import io.micrometer.core.instrument.Timer;
 import io.secretsstore.vault.error.SecretNotFoundException;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.error.StoreLoginException;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -55,8 +51,7 @@ public final class StoreClient implements AutoCloseable {
 
   private final StoreConnection connection;
   private final RestClient rest;
-  private final StoreMetrics metrics;
-  private final StorePacing pacing;
+  private final RetryingExecutor retries;
   private final HttpClient http;
   private volatile boolean closed;
 
@@ -68,8 +63,7 @@ public final class StoreClient implements AutoCloseable {
       HttpClient http) {
     this.connection = connection;
     this.rest = rest;
-    this.metrics = metrics;
-    this.pacing = pacing;
+    this.retries = new RetryingExecutor(connection, metrics, pacing);
     this.http = http;
   }
 
@@ -209,7 +203,8 @@ public final class StoreClient implements AutoCloseable {
                     .retrieve()
                     .body(ANSWER));
     StoreResponse response = new StoreResponse(body == null ? Map.of() : body);
-    return new KvRead(toKvSecret(apiPath, version, vaultResponse(body)), response);
+    return new KvRead(
+        KvResponses.toKvSecret(connection.displayAddress(), apiPath, version, body), response);
   }
 
   /**
@@ -241,20 +236,6 @@ public final class StoreClient implements AutoCloseable {
   private static final ParameterizedTypeReference<Map<String, Object>> ANSWER =
       new ParameterizedTypeReference<>() {};
 
-  /** The parts of an answer {@link #toKvSecret} looks at. */
-  @SuppressWarnings("unchecked")
-  private static VaultResponse vaultResponse(Map<String, Object> body) {
-    if (body == null) {
-      return null;
-    }
-    VaultResponse response = new VaultResponse();
-    if (body.get("data") instanceof Map<?, ?> data) {
-      response.setData((Map<String, Object>) data);
-    }
-    response.setLeaseDuration(asLong(body.get("lease_duration")));
-    return response;
-  }
-
   /**
    * Renews the token itself ({@code auth/token/renew-self}).
    *
@@ -277,7 +258,7 @@ public final class StoreClient implements AutoCloseable {
     if (auth == null) {
       throw invalidResponse("auth/token/renew-self", "the answer has no auth section");
     }
-    long ttl = asLong(auth.get("lease_duration"));
+    long ttl = KvResponses.asLong(auth.get("lease_duration"));
     boolean renewable = Boolean.TRUE.equals(auth.get("renewable"));
     return LoginToken.builder()
         .token(token.getToken())
@@ -319,136 +300,7 @@ public final class StoreClient implements AutoCloseable {
   public record Lease(String leaseId, Duration duration, boolean renewable) {}
 
   private <T> T execute(Operation operation, String path, Supplier<T> call) {
-    RetryPolicy policy = connection.retryPolicy();
-    for (int attempt = 1; ; attempt++) {
-      Timer.Sample sample = metrics.startRequest();
-      StoreException failure;
-      boolean neverSent;
-      Optional<Duration> retryAfter;
-      try {
-        T result = pacing.attempt(call);
-        metrics.recordRequest(sample, operation.tag, "success");
-        return result;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
-        throw cancelled(path, "before the request was sent", e);
-      } catch (RuntimeException e) {
-        if (Thread.currentThread().isInterrupted()) {
-          // The HTTP stack turns an interrupt into an I/O error ("Request was interrupted") after
-          // cancelling the exchange: the caller gave up, the store is not at fault.
-          metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
-          throw cancelled(path, "while the request was in flight; it was aborted", e);
-        }
-        failure = StoreErrorMapping.map(operation, connection.displayAddress(), path, e);
-        neverSent = StoreErrorMapping.neverProcessed(e, failure);
-        retryAfter = StoreErrorMapping.retryAfter(e);
-        metrics.recordRequest(sample, operation.tag, failure.errorCode());
-      }
-      // A write (issuing a certificate, dynamic credentials) that reached the store may have
-      // happened: repeating it would issue twice. It is repeated only when the store provably did
-      // not act on it (no connection, or 429).
-      boolean mayRepeat = operation != Operation.WRITE || neverSent;
-      if (!failure.retryable() || !mayRepeat || attempt >= policy.maxAttempts()) {
-        throw failure;
-      }
-      // A store that says when to come back is believed, up to a bound; one that asks for longer
-      // gets the failure now instead of a request that waits past its caller's deadline.
-      if (retryAfter.isPresent() && retryAfter.get().compareTo(RetryPolicy.MAX_RETRY_AFTER) > 0) {
-        throw failure;
-      }
-      Duration pause = policy.backoffAfter(attempt);
-      if (retryAfter.isPresent() && retryAfter.get().compareTo(pause) > 0) {
-        pause = retryAfter.get();
-      }
-      metrics.recordRetry(operation.tag, failure.errorCode());
-      try {
-        // No permit is held while waiting.
-        pacing.pause(pause);
-      } catch (InterruptedException interrupted) {
-        Thread.currentThread().interrupt();
-        throw cancelled(path, "while waiting to retry after: " + failure.getMessage(), interrupted);
-      }
-    }
-  }
-
-  private StoreException cancelled(String path, String when, Throwable cause) {
-    return new StoreException(
-        StoreErrorKind.CANCELLED,
-        connection.displayAddress(),
-        path,
-        OptionalInt.empty(),
-        "the caller was cancelled " + when,
-        cause);
-  }
-
-  private KvSecret toKvSecret(String path, OptionalInt requestedVersion, VaultResponse response) {
-    String address = connection.displayAddress();
-    if (response == null || response.getData() == null) {
-      throw new SecretNotFoundException(
-          StoreErrorKind.NOT_FOUND, address, path, OptionalInt.empty(), "the answer has no data");
-    }
-    Map<String, Object> data = response.getData();
-    Duration lease = Duration.ofSeconds(response.getLeaseDuration());
-    Optional<Map<String, Object>> v2Metadata = kvV2Metadata(data);
-    if (v2Metadata.isEmpty()) {
-      if (requestedVersion.isPresent()) {
-        throw new StoreException(
-            StoreErrorKind.BAD_REQUEST,
-            address,
-            path,
-            OptionalInt.empty(),
-            "a version was requested, but this is a KV v1 secret (versions exist only in KV v2;"
-                + " KV v2 paths contain /data/, e.g. secret/data/myapp)",
-            null);
-      }
-      return new KvSecret(address, path, 1, data, OptionalInt.empty(), Optional.empty(), lease);
-    }
-    Map<String, Object> metadata = v2Metadata.get();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> values = (Map<String, Object>) data.get("data");
-    if (values == null) {
-      // A deleted or destroyed latest version answers 200 on some store versions.
-      throw StoreErrorMapping.missingVersion(address, path, metadata);
-    }
-    int version = (int) asLong(metadata.get("version"));
-    return new KvSecret(
-        address,
-        path,
-        2,
-        values,
-        OptionalInt.of(version),
-        parseInstant(metadata.get("created_time")),
-        lease);
-  }
-
-  /** The KV v2 metadata if {@code data} has the KV v2 shape. */
-  @SuppressWarnings("unchecked")
-  static Optional<Map<String, Object>> kvV2Metadata(Map<String, Object> data) {
-    if (data.size() == 2
-        && data.containsKey("data")
-        && (data.get("data") == null || data.get("data") instanceof Map)
-        && data.get("metadata") instanceof Map<?, ?> metadata
-        && metadata.get("version") instanceof Number
-        && metadata.containsKey("created_time")) {
-      return Optional.of((Map<String, Object>) metadata);
-    }
-    return Optional.empty();
-  }
-
-  private static Optional<Instant> parseInstant(Object value) {
-    if (value instanceof String text && !text.isEmpty()) {
-      try {
-        return Optional.of(Instant.parse(text));
-      } catch (DateTimeParseException e) {
-        return Optional.empty();
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static long asLong(Object value) {
-    return value instanceof Number number ? number.longValue() : 0L;
+    return retries.execute(operation, path, call);
   }
 
   private StoreException invalidResponse(String path, String detail) {

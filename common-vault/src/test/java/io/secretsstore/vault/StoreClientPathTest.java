@@ -38,12 +38,12 @@ class StoreClientPathTest {
     Map<String, Object> v2 = new HashMap<>();
     v2.put("data", Map.of("password", "x"));
     v2.put("metadata", Map.of("version", 3, "created_time", "2026-01-01T00:00:00Z"));
-    assertThat(StoreClient.kvV2Metadata(v2)).isPresent();
+    assertThat(KvResponses.kvV2Metadata(v2)).isPresent();
 
     // A KV v1 secret that happens to have "data" and "metadata" keys, without version info.
     Map<String, Object> v1 = Map.of("data", Map.of("a", "b"), "metadata", Map.of("owner", "me"));
-    assertThat(StoreClient.kvV2Metadata(v1)).isEmpty();
-    assertThat(StoreClient.kvV2Metadata(Map.of("password", "x"))).isEmpty();
+    assertThat(KvResponses.kvV2Metadata(v1)).isEmpty();
+    assertThat(KvResponses.kvV2Metadata(Map.of("password", "x"))).isEmpty();
   }
 
   @Test

@@ -1,0 +1,94 @@
+package io.secretsstore.vault;
+
+import io.micrometer.core.instrument.Timer;
+import io.secretsstore.vault.StoreClient.Operation;
+import io.secretsstore.vault.error.StoreErrorKind;
+import io.secretsstore.vault.error.StoreException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+
+/**
+ * Runs one store operation under the connection's {@link RetryPolicy}: each attempt under a {@link
+ * StorePacing} permit, failures mapped to {@link StoreException}s, retryable ones repeated after a
+ * jittered pause (or the store's {@code Retry-After}) that holds no permit. A write that reached
+ * the store is never repeated; an interrupted caller's request is abandoned ({@code cancelled}),
+ * not retried.
+ */
+final class RetryingExecutor {
+
+  private final StoreConnection connection;
+  private final StoreMetrics metrics;
+  private final StorePacing pacing;
+
+  RetryingExecutor(StoreConnection connection, StoreMetrics metrics, StorePacing pacing) {
+    this.connection = connection;
+    this.metrics = metrics;
+    this.pacing = pacing;
+  }
+
+  <T> T execute(Operation operation, String path, Supplier<T> call) {
+    RetryPolicy policy = connection.retryPolicy();
+    for (int attempt = 1; ; attempt++) {
+      Timer.Sample sample = metrics.startRequest();
+      StoreException failure;
+      boolean neverSent;
+      Optional<Duration> retryAfter;
+      try {
+        T result = pacing.attempt(call);
+        metrics.recordRequest(sample, operation.tag, "success");
+        return result;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
+        throw cancelled(path, "before the request was sent", e);
+      } catch (RuntimeException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          // The HTTP stack turns an interrupt into an I/O error ("Request was interrupted") after
+          // cancelling the exchange: the caller gave up, the store is not at fault.
+          metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
+          throw cancelled(path, "while the request was in flight; it was aborted", e);
+        }
+        failure = StoreErrorMapping.map(operation, connection.displayAddress(), path, e);
+        neverSent = StoreErrorMapping.neverProcessed(e, failure);
+        retryAfter = StoreErrorMapping.retryAfter(e);
+        metrics.recordRequest(sample, operation.tag, failure.errorCode());
+      }
+      // A write (issuing a certificate, dynamic credentials) that reached the store may have
+      // happened: repeating it would issue twice. It is repeated only when the store provably did
+      // not act on it (no connection, or 429).
+      boolean mayRepeat = operation != Operation.WRITE || neverSent;
+      if (!failure.retryable() || !mayRepeat || attempt >= policy.maxAttempts()) {
+        throw failure;
+      }
+      // A store that says when to come back is believed, up to a bound; one that asks for longer
+      // gets the failure now instead of a request that waits past its caller's deadline.
+      if (retryAfter.isPresent() && retryAfter.get().compareTo(RetryPolicy.MAX_RETRY_AFTER) > 0) {
+        throw failure;
+      }
+      Duration pause = policy.backoffAfter(attempt);
+      if (retryAfter.isPresent() && retryAfter.get().compareTo(pause) > 0) {
+        pause = retryAfter.get();
+      }
+      metrics.recordRetry(operation.tag, failure.errorCode());
+      try {
+        // No permit is held while waiting.
+        pacing.pause(pause);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        throw cancelled(path, "while waiting to retry after: " + failure.getMessage(), interrupted);
+      }
+    }
+  }
+
+  private StoreException cancelled(String path, String when, Throwable cause) {
+    return new StoreException(
+        StoreErrorKind.CANCELLED,
+        connection.displayAddress(),
+        path,
+        OptionalInt.empty(),
+        "the caller was cancelled " + when,
+        cause);
+  }
+}
