@@ -4,7 +4,14 @@ import io.secretsstore.vault.error.SecretNotFoundException;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.error.StoreLoginException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +32,7 @@ import org.springframework.vault.client.VaultHttpHeaders;
 import org.springframework.vault.support.VaultResponse;
 import org.springframework.vault.support.VaultToken;
 import org.springframework.web.client.RestClient;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Talks to one store connection: Kubernetes-auth login, KV v1/v2 reads, writes, token and lease
@@ -53,6 +61,7 @@ public final class StoreClient implements AutoCloseable {
   private final RestClient rest;
   private final RetryingExecutor retries;
   private final HttpClient http;
+  private final URI apiBase;
   private volatile boolean closed;
 
   private StoreClient(
@@ -65,6 +74,7 @@ public final class StoreClient implements AutoCloseable {
     this.rest = rest;
     this.retries = new RetryingExecutor(connection, metrics, pacing);
     this.http = http;
+    this.apiBase = URI.create(connection.displayAddress() + "/v1/");
   }
 
   /**
@@ -192,16 +202,9 @@ public final class StoreClient implements AutoCloseable {
           }
         });
     String uri = version.isPresent() ? apiPath + "?version=" + version.getAsInt() : apiPath;
-    Map<String, Object> body =
-        execute(
-            Operation.READ,
-            apiPath,
-            () ->
-                rest.get()
-                    .uri(uri)
-                    .header(VaultHttpHeaders.VAULT_TOKEN, token.getToken())
-                    .retrieve()
-                    .body(ANSWER));
+    // The hot path of every mount: one blocking exchange on the JDK client and one JSON parse,
+    // without the RestClient's async body stream and message-converter dispatch (issue 17).
+    Map<String, Object> body = execute(Operation.READ, apiPath, () -> getJson(uri, token));
     StoreResponse response = new StoreResponse(body == null ? Map.of() : body);
     return new KvRead(
         KvResponses.toKvSecret(connection.displayAddress(), apiPath, version, body), response);
@@ -235,6 +238,47 @@ public final class StoreClient implements AutoCloseable {
 
   private static final ParameterizedTypeReference<Map<String, Object>> ANSWER =
       new ParameterizedTypeReference<>() {};
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /**
+   * {@code GET /v1/<uri>} with the token: the answer's JSON object, null for an empty answer; an
+   * error status is a {@link StoreHttpStatus}, a transport failure an {@link UncheckedIOException}
+   * (the interrupt flag stays set when the caller was interrupted: the exchange is cancelled).
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> getJson(String uri, VaultToken token) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(apiBase.resolve(uri))
+            .timeout(connection.requestTimeout())
+            .header("Accept", "application/json")
+            .header(VaultHttpHeaders.VAULT_TOKEN, token.getToken())
+            .GET();
+    connection.namespace().ifPresent(ns -> request.header(VaultHttpHeaders.VAULT_NAMESPACE, ns));
+    HttpResponse<byte[]> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new InterruptedIOException("Request was interrupted"));
+    }
+    byte[] bytes = response.body() == null ? new byte[0] : response.body();
+    if (response.statusCode() >= 400) {
+      throw new StoreHttpStatus(
+          response.statusCode(), new String(bytes, StandardCharsets.UTF_8), response.headers());
+    }
+    if (bytes.length == 0) {
+      return null;
+    }
+    try {
+      return JSON.readValue(bytes, Map.class);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "the answer is not a JSON object (HTTP " + response.statusCode() + ")");
+    }
+  }
 
   /**
    * Renews the token itself ({@code auth/token/renew-self}).

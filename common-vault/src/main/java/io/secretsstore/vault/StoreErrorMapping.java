@@ -37,6 +37,10 @@ final class StoreErrorMapping {
     if (e instanceof StoreException storeException) {
       return storeException;
     }
+    StoreHttpStatus answered = find(e, StoreHttpStatus.class);
+    if (answered != null) {
+      return fromResponse(operation, address, path, answered.status(), answered.body());
+    }
     RestClientResponseException response = find(e, RestClientResponseException.class);
     if (response != null) {
       return fromResponse(
@@ -72,13 +76,21 @@ final class StoreErrorMapping {
    * one.
    */
   static Optional<java.time.Duration> retryAfter(RuntimeException e) {
+    String value;
+    StoreHttpStatus answered = find(e, StoreHttpStatus.class);
     RestClientResponseException response = find(e, RestClientResponseException.class);
-    if (response == null
+    if (answered != null) {
+      if (answered.status() != 429 && answered.status() != 503) {
+        return Optional.empty();
+      }
+      value = answered.header("Retry-After").orElse(null);
+    } else if (response == null
         || response.getResponseHeaders() == null
         || (response.getStatusCode().value() != 429 && response.getStatusCode().value() != 503)) {
       return Optional.empty();
+    } else {
+      value = response.getResponseHeaders().getFirst("Retry-After");
     }
-    String value = response.getResponseHeaders().getFirst("Retry-After");
     if (value == null || value.isBlank()) {
       return Optional.empty();
     }
