@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The injector's CSI delivery (issue 16 item 3, contract in the team's requests file): an inline
  * volume with {@code volumeAttributes: {injectorBundle: v1}} gets the injector bundle this driver's
- * image ships, bind-mounted read-only, {@code nosuid,nodev}, at kubelet's target. Nothing is copied
+ * image ships, bind-mounted read-only, {@code nosuid,nodev}, at kubelet's target (with the flags
+ * set before the mount is attached, so the host's propagated copy has them too). Nothing is copied
  * per pod and nothing secret is involved: no provider call, no token, no state file. Whether a
  * target is such a mount is the kernel's answer (the target's root has the bundle directory's
  * device and inode), never something read from the volume.
@@ -69,28 +70,30 @@ public final class InjectorBundleMount {
       if (isBundleMount(target)) {
         return;
       }
+      boolean created = !Files.exists(target);
       Files.createDirectories(target);
-      Mounts.mount(bundleDir.toString(), target, null, Mounts.MS_BIND, null);
       try {
-        // A bind mount takes its read-only and nosuid/nodev flags only from a remount.
-        Mounts.mount(
-            bundleDir.toString(),
-            target,
-            null,
-            Mounts.MS_BIND
-                | Mounts.MS_REMOUNT
-                | Mounts.MS_RDONLY
-                | Mounts.MS_NOSUID
-                | Mounts.MS_NODEV,
-            null);
+        bind(target);
       } catch (IOException e) {
-        Mounts.unmount(target);
+        if (created) {
+          Files.deleteIfExists(target); // kubelet's retry starts clean
+        }
         throw e;
       }
     } catch (IOException e) {
       throw new PublishException(
           Status.Code.INTERNAL, "mount_failed", "injector bundle: " + e.getMessage(), e);
     }
+  }
+
+  private void bind(Path target) throws IOException {
+    // The flags are set on the detached copy before it is attached, so the copies that
+    // propagate to the host (kubelet's directory is Bidirectional) carry them too; a remount
+    // after a plain bind would change only this namespace's copy.
+    Mounts.bind(
+        bundleDir,
+        target,
+        Mounts.MOUNT_ATTR_RDONLY | Mounts.MOUNT_ATTR_NOSUID | Mounts.MOUNT_ATTR_NODEV);
   }
 
   /**

@@ -28,6 +28,7 @@ class InjectorBundleMountIT {
 
   Path bundle;
   Path target;
+  Path hostTarget;
   InjectorBundleMount mounts;
 
   @BeforeEach
@@ -40,14 +41,28 @@ class InjectorBundleMountIT {
     Files.setPosixFilePermissions(
         bundle.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(bundle.resolve("launch.args"), "-cp\n/secrets-store/injector/app\n");
-    target = BASE.resolve("pods/uid-1/volumes/kubernetes.io~csi/injector/mount");
+    // kubelet's directory as a node plugin sees it (mounted Bidirectional: shared), and the
+    // host's view of it, a peer: what the driver mounts must reach the host with its flags.
+    Path pods = Files.createDirectories(BASE.resolve("pods"));
+    Mounts.mountTmpfs(pods, 1024 * 1024, 0755);
+    Mounts.setPropagation(pods, Mounts.MS_SHARED);
+    Mounts.mount(
+        pods.toString(), Files.createDirectories(BASE.resolve("host")), null, Mounts.MS_BIND, null);
+    target = pods.resolve("uid-1/volumes/kubernetes.io~csi/injector/mount");
+    hostTarget = BASE.resolve("host").resolve(pods.relativize(target));
     mounts = new InjectorBundleMount(bundle);
   }
 
   @AfterEach
   void cleanUp() throws IOException {
-    for (int i = 0; i < 5 && target != null && !mountLines(target).isEmpty(); i++) {
-      Mounts.unmount(target);
+    for (int round = 0; round < 10; round++) {
+      List<String> points = mountPointsUnder(BASE);
+      if (points.isEmpty()) {
+        break;
+      }
+      for (String point : points.reversed()) {
+        Mounts.unmount(Path.of(point));
+      }
     }
     if (Files.exists(BASE)) {
       try (var files = Files.walk(BASE)) {
@@ -67,12 +82,18 @@ class InjectorBundleMountIT {
     assertThat(lines).as("a repeated publish mounts nothing more").hasSize(1);
     List<String> options = List.of(lines.getFirst().split(" ")[5].split(","));
     assertThat(options).contains("ro", "nosuid", "nodev").doesNotContain("noexec");
+    assertThat(mountLines(hostTarget)).as("the host's copy").hasSize(1);
+    assertThat(List.of(mountLines(hostTarget).getFirst().split(" ")[5].split(",")))
+        .as("the host's copy, where the container runtime binds it from")
+        .contains("ro", "nosuid", "nodev")
+        .doesNotContain("noexec");
     assertThatThrownBy(() -> Files.writeString(target.resolve("added"), "x"))
         .isInstanceOf(FileSystemException.class);
     assertThat(bundle.resolve("added")).doesNotExist();
 
     assertThat(mounts.unpublishIfBundle(target)).isTrue();
     assertThat(mountLines(target)).isEmpty();
+    assertThat(mountLines(hostTarget)).as("unmounted on the host too").isEmpty();
     assertThat(target).doesNotExist();
     assertThat(bundle.resolve("launch.args")).exists();
     assertThat(mounts.unpublishIfBundle(target)).as("idempotent, and not ours any more").isFalse();
@@ -115,6 +136,15 @@ class InjectorBundleMountIT {
             });
     assertThat(mountLines(target)).isEmpty();
     assertThat(target).doesNotExist();
+  }
+
+  /** Mount points at or under {@code dir}, parents first. */
+  private static List<String> mountPointsUnder(Path dir) throws IOException {
+    String prefix = dir.toString();
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .map(line -> line.split(" ")[4])
+        .filter(p -> p.equals(prefix) || p.startsWith(prefix + "/"))
+        .toList();
   }
 
   /** The lines of /proc/self/mountinfo whose mount point is {@code path}. */
