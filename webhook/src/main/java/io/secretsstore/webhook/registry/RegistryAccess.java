@@ -3,6 +3,9 @@ package io.secretsstore.webhook.registry;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Which registries a pod spec may make the webhook contact. The image names come from tenants, so
@@ -19,7 +22,50 @@ final class RegistryAccess {
 
   /** Throws when {@code registry} (host[:port], after the mirror mapping) may not be asked. */
   void check(String registry) throws ImageCommands.LookupException {
-    if (properties.namedByAdministrator(registry)) {
+    check(registry, List.of(registry), host(registry));
+  }
+
+  /**
+   * The same rule for one HTTP request of a lookup: to the registry, to the bearer-token realm its
+   * {@code WWW-Authenticate} names, to where a redirect points. {@code port} -1 means the scheme's.
+   */
+  void checkRequest(String scheme, String host, int port) throws ImageCommands.LookupException {
+    String name = host.toLowerCase(Locale.ROOT);
+    if (name.contains(":") && !name.startsWith("[")) {
+      name = "[" + name + "]";
+    }
+    int defaultPort = "http".equalsIgnoreCase(scheme) ? 80 : 443;
+    List<String> spellings = new ArrayList<>();
+    if (port > 0) {
+      spellings.add(name + ":" + port);
+    }
+    if (port <= 0 || port == defaultPort) {
+      spellings.add(name);
+    }
+    if (name.equals("registry-1.docker.io") || name.equals("index.docker.io")) {
+      spellings.add("docker.io");
+    }
+    check(spellings.getFirst(), spellings, host);
+  }
+
+  /**
+   * At connection time, the addresses a host resolved to: a host nobody named that now resolves to
+   * an internal address (it resolved to a public one for {@link #check}) is refused.
+   */
+  void checkResolved(String host, InetAddress[] addresses) throws ImageCommands.LookupException {
+    if (properties.allowPrivateAddresses() || namedHost(host)) {
+      return;
+    }
+    for (InetAddress address : addresses) {
+      if (isInternal(address)) {
+        throw refused(host);
+      }
+    }
+  }
+
+  private void check(String registry, List<String> spellings, String host)
+      throws ImageCommands.LookupException {
+    if (spellings.stream().anyMatch(properties::namedByAdministrator)) {
       return;
     }
     if (!properties.allowedRegistries().isEmpty()) {
@@ -28,7 +74,6 @@ final class RegistryAccess {
     if (properties.allowPrivateAddresses()) {
       return;
     }
-    String host = host(registry);
     try {
       for (InetAddress address : InetAddress.getAllByName(host)) {
         if (isInternal(address)) {
@@ -40,12 +85,26 @@ final class RegistryAccess {
     }
   }
 
+  /** Whether an administrator named a registry on {@code host} (any port). */
+  private boolean namedHost(String host) {
+    String name = host.toLowerCase(Locale.ROOT);
+    return java.util.stream.Stream.of(
+            properties.allowedRegistries().stream(),
+            properties.insecureRegistries().stream(),
+            properties.mirrors().values().stream())
+        .flatMap(s -> s)
+        .map(RegistryAccess::host)
+        .map(h -> h.toLowerCase(Locale.ROOT))
+        .anyMatch(name::equals);
+  }
+
   static ImageCommands.LookupException refused(String registry) {
     return new ImageCommands.LookupException(
         "the registry "
             + registry
             + " is not one the webhook may look images up in (registry.allowed-registries;"
-            + " registries on internal addresses must be listed)");
+            + " registries on internal addresses must be listed, and so must the hosts of their"
+            + " token service and redirects)");
   }
 
   /** One text for every way of not getting an answer: closed port, hang, untrusted TLS, no host. */

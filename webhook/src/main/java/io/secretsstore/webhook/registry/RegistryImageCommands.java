@@ -63,6 +63,7 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     this.credentials = credentials;
     this.meters = meters;
     this.access = new RegistryAccess(properties);
+    RegistryHttp.verifyAvailable();
     this.inFlight = new java.util.concurrent.Semaphore(properties.maxConcurrentLookups());
     this.cache =
         java.util.Collections.synchronizedMap(
@@ -103,21 +104,30 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
     Timer.Sample sample = Timer.start(meters);
     String result = "error";
     long deadline = System.nanoTime() + properties.timeout().toNanos();
-    try {
-      if (!inFlight.tryAcquire(properties.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        result = "busy";
-        throw new LookupException(
-            "too many registry lookups at once (registry.max-concurrent-lookups "
-                + properties.maxConcurrentLookups()
-                + ")");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LookupException("interrupted");
+    // No waiting for a permit: a lookup beyond the bound is denied at once, so a burst of pods
+    // naming slow registries cannot pile admissions up behind it. The permit is held by the fetch
+    // itself, until it has really stopped (an interrupted fetch on a virtual thread closes its
+    // socket), not only until its caller gave up.
+    if (!inFlight.tryAcquire()) {
+      result = "busy";
+      sample.stop(meters.timer("secrets_store.webhook.registry.lookup", "result", result));
+      meters.counter("secrets_store.webhook.registry.lookups", "result", result).increment();
+      throw new LookupException(
+          "too many registry lookups at once (registry.max-concurrent-lookups "
+              + properties.maxConcurrentLookups()
+              + "); set the container's command in the pod spec, or retry");
     }
     Future<ImageCommand> future;
     try {
-      future = lookups.submit(() -> fetch(reference, architecture, pod));
+      future =
+          lookups.submit(
+              () -> {
+                try {
+                  return fetch(reference, architecture, pod);
+                } finally {
+                  inFlight.release();
+                }
+              });
     } catch (RuntimeException e) {
       inFlight.release();
       throw e;
@@ -140,10 +150,10 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
       }
       throw new LookupException(describe(reference, cause, pod));
     } catch (InterruptedException e) {
+      future.cancel(true);
       Thread.currentThread().interrupt();
       throw new LookupException("interrupted");
     } finally {
-      inFlight.release();
       sample.stop(meters.timer("secrets_store.webhook.registry.lookup", "result", result));
       meters.counter("secrets_store.webhook.registry.lookups", "result", result).increment();
     }
@@ -170,54 +180,84 @@ public final class RegistryImageCommands implements ImageCommands, AutoCloseable
         properties.mirrors().getOrDefault(reference.getRegistry(), reference.getRegistry());
     access.check(registry);
     boolean insecure = properties.insecureRegistries().contains(registry);
-    FailoverHttpClient http = new FailoverHttpClient(insecure, false, event -> {});
+    FailoverHttpClient http = RegistryHttp.client(access, properties, insecure);
     try {
-      // Only the credentials of the host asked: the origin's are never sent to its mirror.
-      Optional<Credential> credential = credentials.get().forRegistry(registry, pod);
-      RegistryClient.Factory factory =
-          RegistryClient.factory(EventHandlers.NONE, registry, reference.getRepository(), http)
-              .setUserAgent("secrets-store-webhook");
-      credential.ifPresent(factory::setCredential);
-      RegistryClient client = factory.newRegistryClient();
-      if (credential.isPresent()) {
-        client.configureBasicAuth();
-      }
-      client.doPullBearerAuth();
-      ManifestAndDigest<ManifestTemplate> manifest = client.pullManifest(reference.getQualifier());
-      ManifestTemplate template = manifest.getManifest();
-      if (template instanceof ManifestListTemplate index) {
-        List<String> digests = index.getDigestsForPlatform(architecture, "linux");
-        if (digests.isEmpty()) {
+      return fetch(reference, architecture, pod, registry, http);
+    } catch (IOException | RegistryException | RuntimeException e) {
+      // What the guarded transport refused or cut off, however jib wrapped it.
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof RegistryHttp.Refused || cause instanceof RegistryHttp.RefusedHost) {
+          throw new LookupException(cause.getMessage());
+        }
+        if (cause instanceof RegistryHttp.TooLarge tooLarge) {
           throw new LookupException(
-              "image " + reference + " has no linux/" + architecture + " variant in its index");
+              tooLarge.blob
+                  ? tooLarge(reference)
+                  : "the manifest of image "
+                      + reference
+                      + " is larger than "
+                      + tooLarge.setting
+                      + " ("
+                      + tooLarge.limit
+                      + ")");
         }
-        template = client.pullManifest(digests.getFirst()).getManifest();
       }
-      if (!(template instanceof BuildableManifestTemplate buildable)
-          || buildable.getContainerConfiguration() == null) {
-        throw new LookupException(
-            "image " + reference + " has a manifest format the webhook cannot read");
-      }
-      DescriptorDigest config = buildable.getContainerConfiguration().getDigest();
-      long declared = buildable.getContainerConfiguration().getSize();
-      if (declared > properties.maxConfigBytes()) {
-        throw new LookupException(tooLarge(reference));
-      }
-      CappedOutput bytes = new CappedOutput(properties.maxConfigBytes());
-      try {
-        client.pullBlob(config, size -> {}, read -> {}).writeTo(bytes);
-      } catch (IOException | RuntimeException e) {
-        if (bytes.exceeded) {
-          throw new LookupException(tooLarge(reference));
-        }
-        throw e;
-      }
-      JsonNode configuration = JSON.readTree(bytes.toByteArray()).path("config");
-      return new ImageCommand(
-          strings(configuration.path("Entrypoint")), strings(configuration.path("Cmd")));
+      throw e;
     } finally {
       http.shutDown();
     }
+  }
+
+  private ImageCommand fetch(
+      ImageReference reference,
+      String architecture,
+      PodContext pod,
+      String registry,
+      FailoverHttpClient http)
+      throws IOException, RegistryException, LookupException {
+    // Only the credentials of the host asked: the origin's are never sent to its mirror.
+    Optional<Credential> credential = credentials.get().forRegistry(registry, pod);
+    RegistryClient.Factory factory =
+        RegistryClient.factory(EventHandlers.NONE, registry, reference.getRepository(), http)
+            .setUserAgent("secrets-store-webhook");
+    credential.ifPresent(factory::setCredential);
+    RegistryClient client = factory.newRegistryClient();
+    if (credential.isPresent()) {
+      client.configureBasicAuth();
+    }
+    client.doPullBearerAuth();
+    ManifestAndDigest<ManifestTemplate> manifest = client.pullManifest(reference.getQualifier());
+    ManifestTemplate template = manifest.getManifest();
+    if (template instanceof ManifestListTemplate index) {
+      List<String> digests = index.getDigestsForPlatform(architecture, "linux");
+      if (digests.isEmpty()) {
+        throw new LookupException(
+            "image " + reference + " has no linux/" + architecture + " variant in its index");
+      }
+      template = client.pullManifest(digests.getFirst()).getManifest();
+    }
+    if (!(template instanceof BuildableManifestTemplate buildable)
+        || buildable.getContainerConfiguration() == null) {
+      throw new LookupException(
+          "image " + reference + " has a manifest format the webhook cannot read");
+    }
+    DescriptorDigest config = buildable.getContainerConfiguration().getDigest();
+    long declared = buildable.getContainerConfiguration().getSize();
+    if (declared > properties.maxConfigBytes()) {
+      throw new LookupException(tooLarge(reference));
+    }
+    CappedOutput bytes = new CappedOutput(properties.maxConfigBytes());
+    try {
+      client.pullBlob(config, size -> {}, read -> {}).writeTo(bytes);
+    } catch (IOException | RuntimeException e) {
+      if (bytes.exceeded) {
+        throw new LookupException(tooLarge(reference));
+      }
+      throw e;
+    }
+    JsonNode configuration = JSON.readTree(bytes.toByteArray()).path("config");
+    return new ImageCommand(
+        strings(configuration.path("Entrypoint")), strings(configuration.path("Cmd")));
   }
 
   private String tooLarge(ImageReference reference) {

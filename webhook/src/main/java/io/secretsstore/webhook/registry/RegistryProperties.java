@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     always looked up): off, so a pod spec cannot make the webhook probe the cluster's network
  * @param maxConcurrentLookups registry lookups in flight at once across all admissions
  * @param maxConfigBytes largest image config blob read
+ * @param maxManifestBytes largest manifest (or image index, or token answer) read
  */
 @ConfigurationProperties("secrets-store.webhook.registry")
 public record RegistryProperties(
@@ -37,7 +38,8 @@ public record RegistryProperties(
     @DefaultValue List<String> allowedRegistries,
     @DefaultValue("false") boolean allowPrivateAddresses,
     @DefaultValue("8") int maxConcurrentLookups,
-    @DefaultValue("4194304") long maxConfigBytes) {
+    @DefaultValue("4194304") long maxConfigBytes,
+    @DefaultValue("4194304") long maxManifestBytes) {
 
   public RegistryProperties {
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofSeconds(25)) > 0) {
@@ -53,6 +55,10 @@ public record RegistryProperties(
     if (maxConfigBytes < 1) {
       throw new IllegalArgumentException(
           "secrets-store.webhook.registry.max-config-bytes must be at least 1");
+    }
+    if (maxManifestBytes < 1) {
+      throw new IllegalArgumentException(
+          "secrets-store.webhook.registry.max-manifest-bytes must be at least 1");
     }
     if (cacheSize < 0) {
       throw new IllegalArgumentException("secrets-store.webhook.registry.cache-size must be >= 0");

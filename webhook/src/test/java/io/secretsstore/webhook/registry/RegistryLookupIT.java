@@ -156,6 +156,16 @@ class RegistryLookupIT {
       List<String> allowed,
       boolean allowPrivate,
       long maxConfigBytes) {
+    return lookups(timeout, cacheLatest, allowed, allowPrivate, maxConfigBytes, 4 * 1024 * 1024);
+  }
+
+  static RegistryImageCommands lookups(
+      Duration timeout,
+      boolean cacheLatest,
+      List<String> allowed,
+      boolean allowPrivate,
+      long maxConfigBytes,
+      long maxManifestBytes) {
     RegistryProperties properties =
         new RegistryProperties(
             timeout,
@@ -169,7 +179,8 @@ class RegistryLookupIT {
             allowed,
             allowPrivate,
             8,
-            maxConfigBytes);
+            maxConfigBytes,
+            maxManifestBytes);
     PullSecretCredentials credentials = new PullSecretCredentials(api, SecretNamespaces.ALL);
     return new RegistryImageCommands(properties, () -> credentials, meters);
   }
@@ -273,6 +284,7 @@ class RegistryLookupIT {
             List.of(),
             false,
             8,
+            4 * 1024 * 1024,
             4 * 1024 * 1024);
     PullSecretCredentials credentials = new PullSecretCredentials(api, SecretNamespaces.ALL);
     try (RegistryImageCommands lookups =
@@ -299,7 +311,8 @@ class RegistryLookupIT {
   void registriesOnInternalAddressesOrOffTheAllowlistAreRefusedWithOneText() throws Exception {
     String refused =
         " is not one the webhook may look images up in (registry.allowed-registries; registries"
-            + " on internal addresses must be listed)";
+            + " on internal addresses must be listed, and so must the hosts of their token service"
+            + " and redirects)";
     try (RegistryImageCommands lookups =
             lookups(Duration.ofSeconds(5), false, List.of(), false, 4 * 1024 * 1024);
         StallingServer stalling = new StallingServer()) {
@@ -355,6 +368,26 @@ class RegistryLookupIT {
               "the config of image "
                   + registry.host()
                   + "/team/app:1.0 is larger than registry.max-config-bytes (16)");
+    }
+  }
+
+  /** The manifest is read through the same cap as any answer: jib never holds more. */
+  @Test
+  void aManifestLargerThanTheCapIsNotRead() throws Exception {
+    try (RegistryImageCommands small =
+        lookups(Duration.ofSeconds(10), false, List.of(), true, 4 * 1024 * 1024, 64)) {
+      ImageCommands.LookupException large =
+          catchThrowableOfType(
+              ImageCommands.LookupException.class,
+              () ->
+                  small.lookup(
+                      registry.host() + "/team/app:1.0",
+                      pod(List.of("registry-creds"), "default", null)));
+      assertThat(large.getMessage())
+          .isEqualTo(
+              "the manifest of image "
+                  + registry.host()
+                  + "/team/app:1.0 is larger than registry.max-manifest-bytes (64)");
     }
   }
 

@@ -105,6 +105,7 @@ class WebhookRbacIT {
               List.of(),
               true,
               8,
+              4 * 1024 * 1024,
               4 * 1024 * 1024);
       PullSecretCredentials credentials = new PullSecretCredentials(webhookClient, reads);
       try (RegistryImageCommands images =
