@@ -379,6 +379,34 @@ class ChartRenderTest {
         .isEqualTo(List.of("https://vault.team-a.example.com"));
   }
 
+  /** The registry lookup limits reach the webhook: defaults, and each value as set. */
+  @Test
+  void webhookRegistryLimitsAreSettings() {
+    Map<String, Object> defaults = RenderedChart.render(Profile.DEFAULT).applicationYaml(WEBHOOK);
+    String prefix = "secrets-store.webhook.registry.";
+    assertThat(RenderedChart.at(defaults, prefix + "allowed-registries")).isEqualTo(List.of());
+    assertThat(RenderedChart.at(defaults, prefix + "allow-private-addresses")).isEqualTo(false);
+    assertThat(RenderedChart.at(defaults, prefix + "max-concurrent-lookups")).isEqualTo(8);
+    assertThat(RenderedChart.at(defaults, prefix + "max-config-bytes")).isEqualTo(4194304);
+    assertThat(RenderedChart.at(defaults, prefix + "max-manifest-bytes")).isEqualTo(4194304);
+
+    Map<String, Object> set =
+        RenderedChart.render(
+                Profile.DEFAULT,
+                "webhook.registry.allowedRegistries={registry.example.com,auth.example.com:5000}",
+                "webhook.registry.allowPrivateAddresses=true",
+                "webhook.registry.maxConcurrentLookups=3",
+                "webhook.registry.maxConfigBytes=1048576",
+                "webhook.registry.maxManifestBytes=2097152")
+            .applicationYaml(WEBHOOK);
+    assertThat(RenderedChart.at(set, prefix + "allowed-registries"))
+        .isEqualTo(List.of("registry.example.com", "auth.example.com:5000"));
+    assertThat(RenderedChart.at(set, prefix + "allow-private-addresses")).isEqualTo(true);
+    assertThat(RenderedChart.at(set, prefix + "max-concurrent-lookups")).isEqualTo(3);
+    assertThat(RenderedChart.at(set, prefix + "max-config-bytes")).isEqualTo(1048576);
+    assertThat(RenderedChart.at(set, prefix + "max-manifest-bytes")).isEqualTo(2097152);
+  }
+
   @Test
   void webhookConfigurationSelectsPodsSafely() {
     RenderedChart chart = RenderedChart.render(Profile.DEFAULT);
