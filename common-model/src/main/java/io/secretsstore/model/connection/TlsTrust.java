@@ -49,9 +49,48 @@ public final class TlsTrust {
   public record Decision(
       Source source, Optional<String> pem, Optional<String> file, Optional<String> warning) {}
 
+  /**
+   * The module's own store, as the service was configured (the chart resolves the module settings
+   * into these: {@code connectionConfiguration}, {@code connection.url}/{@code caCert}, the local
+   * Stronghold's CA).
+   *
+   * @param address the module's store address, if one is configured
+   * @param caCert the PEM CA that verifies it, if any
+   */
+  public record Module(Optional<StoreAddress> address, Optional<String> caCert) {
+
+    /** No module store: only what a request brings, or the system CAs. */
+    public static final Module NONE = new Module(Optional.empty(), Optional.empty());
+
+    /**
+     * From the service's settings; blank means not set.
+     *
+     * @throws IllegalArgumentException when {@code url} is set but not a store address
+     */
+    public static Module of(String url, String caCertPem) {
+      return new Module(
+          url == null || url.isBlank() ? Optional.empty() : Optional.of(StoreAddress.parse(url)),
+          caCertPem == null || caCertPem.isBlank()
+              ? Optional.empty()
+              : Optional.of(caCertPem.strip()));
+    }
+
+    /** Whether {@code address} is the module's own store (however it is spelled). */
+    public boolean isModuleAddress(String address) {
+      if (this.address.isEmpty() || address == null) {
+        return false;
+      }
+      try {
+        return StoreAddress.parse(address).equals(this.address.get());
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+  }
+
   private TlsTrust() {}
 
-  public static Decision decide(Request request, ModuleConnection module) {
+  public static Decision decide(Request request, Module module) {
     boolean pemGiven = isSet(request.caCertPem());
     boolean fileGiven = isSet(request.caCertFile());
     if (request.skipVerify()) {

@@ -1,9 +1,11 @@
 /**
- * The module's store connection and the rules around store addresses, shared by every component
- * that connects to the store or tells a pod where to connect: the {@code connectionConfiguration}
- * modes and defaults ({@link io.secretsstore.model.connection.ModuleConnection}), canonical
- * addresses ({@link io.secretsstore.model.connection.StoreAddress}), the address allowlist and the
- * plain-http rule ({@link io.secretsstore.model.connection.StoreAddressPolicy}) and the order of
- * TLS trust sources ({@link io.secretsstore.model.connection.TlsTrust}). Pure Java, no framework.
+ * The rules around store addresses and TLS trust, shared by every component that connects to the
+ * store or tells a pod where to connect: canonical addresses ({@link
+ * io.secretsstore.model.connection.StoreAddress}), the address allowlist and the plain-http rule
+ * ({@link io.secretsstore.model.connection.StoreAddressPolicy}), the order of TLS trust sources
+ * ({@link io.secretsstore.model.connection.TlsTrust}) and the advice on a denied login ({@link
+ * io.secretsstore.model.connection.LoginAdvice}). The module's {@code connectionConfiguration} mode
+ * is resolved in one place, the chart's {@code ssi.connection} helper; services get its result.
+ * Pure Java, no framework.
  */
 package io.secretsstore.model.connection;

@@ -3,17 +3,26 @@ package io.secretsstore.model.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.secretsstore.model.connection.TlsTrust.Source;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The one order of trust sources, case by case. */
 class TlsTrustTest {
 
   static final String MODULE_URL = "https://vault.example.com:8200";
-  static final String MODULE_CA = ModuleConnectionTest.CA;
-  static final ModuleConnection MODULE =
-      ModuleConnectionTest.settings("Manual", MODULE_URL, MODULE_CA, "", "", "").resolve();
-  static final ModuleConnection MODULE_WITHOUT_CA =
-      ModuleConnectionTest.settings("Manual", MODULE_URL, "", "", "", "").resolve();
+  static final String MODULE_CA = pem();
+  static final TlsTrust.Module MODULE = TlsTrust.Module.of(MODULE_URL, MODULE_CA);
+  static final TlsTrust.Module MODULE_WITHOUT_CA = TlsTrust.Module.of(MODULE_URL, "");
+
+  static String pem() {
+    try (InputStream in = TlsTrustTest.class.getResourceAsStream("/test-ca.pem")) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   static TlsTrust.Decision decide(String address, boolean skip, String pem, String file) {
     return TlsTrust.decide(new TlsTrust.Request(address, skip, pem, file), MODULE);
@@ -66,5 +75,11 @@ class TlsTrustTest {
     assertThat(decision.pem()).isEmpty();
     assertThat(decision.file()).isEmpty();
     assertThat(decision.warning()).isEmpty();
+    // Without a module store (nothing configured), a request's own address never matches.
+    assertThat(
+            TlsTrust.decide(
+                    new TlsTrust.Request(MODULE_URL, false, null, null), TlsTrust.Module.NONE)
+                .source())
+        .isEqualTo(Source.SYSTEM_CAS);
   }
 }

@@ -3,6 +3,7 @@ package io.secretsstore.controller.secrets;
 import io.secretsstore.controller.config.ConnectionDefaults;
 import io.secretsstore.controller.imports.ImportOutcome;
 import io.secretsstore.model.connection.StoreAddressPolicy;
+import io.secretsstore.model.connection.TlsTrust;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.vault.StoreConnection;
 import io.secretsstore.vault.TlsOptions;
@@ -11,17 +12,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The store an import's Secret mode talks to: its own address or the module's, only where the
- * module's address policy allows (checked before any token is requested), with the TLS trust the
- * import or the module sets.
+ * module's address policy allows (checked before any token is requested), with the TLS trust of
+ * common-model's one rule ({@link TlsTrust}: skip-verify, the import's CA, the module's CA for the
+ * module's own address however spelled, the system CAs).
  */
 final class ImportStoreConnection {
 
   private static final Logger log = LoggerFactory.getLogger(ImportStoreConnection.class);
 
   private final ConnectionDefaults defaults;
+  private final TlsTrust.Module module;
 
   ImportStoreConnection(ConnectionDefaults defaults) {
     this.defaults = defaults;
+    this.module = TlsTrust.Module.of(defaults.url(), defaults.caCert());
   }
 
   String authPath(SecretsStoreImportSpec spec) {
@@ -42,17 +46,20 @@ final class ImportStoreConnection {
       case StoreAddressPolicy.Decision.Allowed allowed ->
           allowed.warning().ifPresent(warning -> log.warn("import store address: {}", warning));
     }
-    TlsOptions tls;
-    if (Boolean.TRUE.equals(spec.getSkipTLSVerify())) {
-      tls = TlsOptions.insecureSkipVerify();
-    } else if (spec.getCaCert() != null && !spec.getCaCert().isBlank()) {
-      tls = TlsOptions.trustPem(spec.getCaCert());
-    } else if (spec.getAddress() == null && !defaults.caCert().isBlank()) {
-      // The module's CA belongs to the module's store, not to an address the import chose.
-      tls = TlsOptions.trustPem(defaults.caCert());
-    } else {
-      tls = TlsOptions.SYSTEM_CAS;
-    }
+    TlsTrust.Decision trust =
+        TlsTrust.decide(
+            new TlsTrust.Request(
+                address, Boolean.TRUE.equals(spec.getSkipTLSVerify()), spec.getCaCert(), null),
+            module);
+    trust.warning().ifPresent(warning -> log.warn("import store TLS: {}", warning));
+    TlsOptions tls =
+        switch (trust.source()) {
+          case SKIP_VERIFY -> TlsOptions.insecureSkipVerify();
+          case REQUEST_PEM, MODULE_CA -> TlsOptions.trustPem(trust.pem().orElseThrow());
+          case REQUEST_FILE ->
+              TlsOptions.trustFile(java.nio.file.Path.of(trust.file().orElseThrow()));
+          case SYSTEM_CAS -> TlsOptions.SYSTEM_CAS;
+        };
     return StoreConnection.builder(address)
         .namespace(firstSet(spec.getNamespace(), defaults.namespace()))
         .tls(tls)
