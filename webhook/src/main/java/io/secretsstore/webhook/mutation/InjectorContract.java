@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.secretsstore.model.connection.TlsTrust;
 import io.secretsstore.model.names.InjectorEnv;
 import io.secretsstore.webhook.config.WebhookProperties;
 import java.util.ArrayList;
@@ -61,8 +62,10 @@ final class InjectorContract {
     if (!settings.tlsSecret().isEmpty()) {
       env.add(new EnvVar(InjectorEnv.VAULT_CACERT, PodMutator.TLS_DIR + "/ca.crt", null));
     } else if (!properties.connection().caCert().isEmpty()
-        && settings.address().equals(properties.connection().url())) {
-      // The module's CA belongs to the module's store, not to an address the pod chose.
+        && TlsTrust.Module.of(properties.connection().url(), properties.connection().caCert())
+            .isModuleAddress(settings.address())) {
+      // The module's CA belongs to the module's store (however the pod spells its address), not
+      // to an address the pod chose (common-model TlsTrust).
       env.add(new EnvVar(InjectorEnv.VAULT_CACERT_BYTES, properties.connection().caCert(), null));
     }
     env.add(

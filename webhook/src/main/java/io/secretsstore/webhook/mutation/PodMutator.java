@@ -223,6 +223,13 @@ public final class PodMutator {
       }
     }
     env.addAll(injector.contract(settings));
+    // A failed start (a denied login with its audience hint) is written where the kubelet reads
+    // this container's termination message (kubectl describe pod: Last State), also when the pod
+    // moved it; the injector's default is the kubelet's, /dev/termination-log.
+    String terminationPath = container.getTerminationMessagePath();
+    if (terminationPath != null && !terminationPath.isBlank()) {
+      env.add(new EnvVar(InjectorEnv.VAULT_TERMINATION_LOG, terminationPath, null));
+    }
     builder.withEnv(env);
     List<VolumeMount> mounts = new ArrayList<>(nonNull(container.getVolumeMounts()));
     VolumeMount bundle = InjectorContract.mount(VOLUME, injector.injectorMountPath(), true);

@@ -227,6 +227,34 @@ class PodMutatorTest {
     assertThat(token.getExpirationSeconds()).isEqualTo(600L);
   }
 
+  /**
+   * The module's CA goes with the module's own store however the addr annotation spells it, and the
+   * injector's failure message goes where the kubelet reads this container's termination message.
+   */
+  @Test
+  void theModulesCaFollowsItsAddressAndTheTerminationMessageItsPath() throws Exception {
+    Container moved =
+        new ContainerBuilder(app("app", new EnvVar("X", "secrets-store:secret/data/x#y", null)))
+            .withTerminationMessagePath("/tmp/why")
+            .build();
+    Pod pod =
+        pod(
+            Map.of(
+                "secrets-store.deckhouse.io/role", "myapp",
+                "secrets-store.deckhouse.io/addr", "https://STRONGHOLD.internal:8200/"),
+            moved,
+            app("plain", new EnvVar("X", "secrets-store:secret/data/x#y", null)));
+
+    Pod mutated = admit(pod);
+
+    assertThat(env(mutated.getSpec().getContainers().get(0)))
+        .containsEntry("VAULT_CACERT_BYTES", "MODULE-CA")
+        .containsEntry("VAULT_TERMINATION_LOG", "/tmp/why");
+    assertThat(env(mutated.getSpec().getContainers().get(1)))
+        .containsEntry("VAULT_CACERT_BYTES", "MODULE-CA")
+        .doesNotContainKey("VAULT_TERMINATION_LOG");
+  }
+
   @Test
   void referencesInConfigMapsAndSecretsCountPlainOnesDoNot() throws Exception {
     Container fromConfigMap =
