@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class ImportStoreConnectionTest {
 
   static final String MODULE_URL = "https://vault.example.com:8200";
-  static final String MODULE_CA = new TestCertificateAuthority("module-ca").certificatePem();
+  static final String MODULE_CA =
+      new TestCertificateAuthority("module-ca").certificatePem().strip();
   static final String IMPORT_CA = new TestCertificateAuthority("import-ca").certificatePem();
 
   static final ImportStoreConnection CONNECTIONS =
@@ -43,10 +44,10 @@ class ImportStoreConnectionTest {
 
   @Test
   void theModulesCaVerifiesTheModulesStoreHoweverTheImportSpellsIt() throws Exception {
-    assertThat(tls(spec(null, null, null))).isEqualTo(TlsOptions.trustPem(MODULE_CA.strip()));
+    assertThat(tls(spec(null, null, null))).isEqualTo(TlsOptions.trustPem(MODULE_CA));
     // The module's own address written out by the import (another spelling): still its CA.
     assertThat(tls(spec("https://VAULT.example.com:8200/", null, null)))
-        .isEqualTo(TlsOptions.trustPem(MODULE_CA.strip()));
+        .isEqualTo(TlsOptions.trustPem(MODULE_CA));
   }
 
   @Test
