@@ -426,6 +426,12 @@ cmd_down() {
     for ipt in iptables ip6tables; do
       command -v "$ipt" >/dev/null 2>&1 || continue
       while "$ipt" -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+      # The system benchmark's connection counter (a rule without target) if its JVM died.
+      local rule
+      while rule=$("$ipt" -w -S INPUT 2>/dev/null | grep -m1 -- '--comment secrets-store-bench-attempts'); do
+        # shellcheck disable=SC2086 # the rule's words, as iptables printed them
+        "$ipt" -w -D ${rule#-A } || break
+      done
       while "$ipt" -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
       for tb in mangle nat filter; do
         for ch in KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT KUBE-FIREWALL; do
@@ -507,6 +513,9 @@ cmd_verify_clean() {
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null 2>&1 || continue
     for tb in filter nat mangle; do
+      if "$ipt" -t "$tb" -S 2>/dev/null | grep -q 'secrets-store-bench-attempts'; then
+        echo "left over: $ipt $tb rule of the system benchmark (secrets-store-bench-attempts)"; problems=1
+      fi
       if "$ipt" -t "$tb" -S 2>/dev/null | grep -q 'KUBE-'; then
         echo "left over: $ipt $tb chains: $("$ipt" -t "$tb" -S | grep -o 'KUBE-[A-Z-]*' | sort -u | tr '\n' ' ')"; problems=1
       fi

@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * How much the system benchmark does: pods per pod-start variant, replicas of each burst, rotation
- * cycles to observe. {@link #full()} is {@code ./dev.sh bench system}; {@link #smoke()} is the e2e
- * suite's check that the harness works. Every count can be overridden with a {@code bench.*} system
- * property.
+ * cycles to observe, how long the store is away in the outage phase (0: no outage phase). {@link
+ * #full()} is {@code ./dev.sh bench system}; {@link #smoke()} is the e2e suite's check that the
+ * harness works. Every count can be overridden with a {@code bench.*} system property.
  */
 public record BenchPlan(
     String name,
@@ -18,7 +18,8 @@ public record BenchPlan(
     int rotationCycles,
     Duration rotationInterval,
     Duration podTimeout,
-    Duration burstTimeout) {
+    Duration burstTimeout,
+    Duration outage) {
 
   public BenchPlan {
     if (podsPerVariant < 1 || burstReplicas < 1 || rotationCycles < 1) {
@@ -42,7 +43,8 @@ public record BenchPlan(
             3,
             Duration.ofSeconds(15),
             Duration.ofMinutes(3),
-            Duration.ofMinutes(10)));
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(60)));
   }
 
   /** The e2e suite's smoke run: tiny counts, only that the harness works. */
@@ -57,7 +59,8 @@ public record BenchPlan(
             1,
             Duration.ofSeconds(15),
             Duration.ofMinutes(3),
-            Duration.ofMinutes(4)));
+            Duration.ofMinutes(6),
+            Duration.ofSeconds(20)));
   }
 
   private static BenchPlan withOverrides(BenchPlan plan) {
@@ -70,7 +73,8 @@ public record BenchPlan(
         Integer.getInteger("bench.rotationCycles", plan.rotationCycles),
         plan.rotationInterval,
         plan.podTimeout,
-        plan.burstTimeout);
+        plan.burstTimeout,
+        Duration.ofSeconds(Long.getLong("bench.outageSeconds", plan.outage.toSeconds())));
   }
 
   private static List<PodVariant> variants(String property, List<PodVariant> fallback) {

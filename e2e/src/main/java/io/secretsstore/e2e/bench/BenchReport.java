@@ -219,6 +219,8 @@ public final class BenchReport {
               + ".\n");
     }
 
+    outage(md, r.outage());
+
     md.append("\n### Memory (kubelet stats summary: cgroup RSS / working set)\n\n");
     md.append("| component container | idle RSS | idle working set |");
     for (BenchResult.BurstOutcome b : r.bursts()) {
@@ -300,5 +302,43 @@ public final class BenchReport {
   /** The run's headline lines for the console (what the closing note quotes). */
   public static List<String> headline(BenchResult r) {
     return markdown(r).lines().filter(l -> l.startsWith("|") && !l.startsWith("| ---")).toList();
+  }
+
+  private static void outage(StringBuilder md, OutagePhase.Result o) {
+    md.append("\n### Store outage during rotation and a burst\n\n");
+    if (o == null) {
+      md.append("Not measured in this run.\n");
+      return;
+    }
+    md.append(
+        ("The store was unreachable (connections refused) for %.0f s while the files burst's %d"
+                + " volumes stayed mounted (rotation cycles failing) and a burst of %d pods with"
+                + " files and env started. Goal: no retry storm (about one login and one read per"
+                + " identity and path once it is back), every mounted file kept, every pod started"
+                + " once the store is back.\n\n")
+            .formatted(o.downSeconds(), o.volumesChecked(), o.burstReplicas()));
+    md.append("| | value |\n| --- | ---: |\n");
+    md.append(
+        "| connection attempts while down (all clients, iptables SYN count) | %d (%.1f/s) |\n"
+            .formatted(
+                o.attemptsWhileDown(),
+                o.downSeconds() > 0 ? o.attemptsWhileDown() / o.downSeconds() : 0.0));
+    md.append(
+        "| requests in the first %.0f s back: logins / reads (unique paths) | %d / %d (%d) |\n"
+            .formatted(
+                o.firstSecondsBackWindow(),
+                o.firstSecondsBack().logins(),
+                o.firstSecondsBack().reads(),
+                o.firstSecondsBack().uniqueReadPaths()));
+    md.append(
+        "| mounted volumes with every file after the failed cycles | %d / %d |\n"
+            .formatted(o.volumesIntact(), o.volumesChecked()));
+    md.append(
+        "| outage pods with their secrets | %d / %d |\n"
+            .formatted(o.podsStarted(), o.burstReplicas()));
+    md.append(
+        "| time from the store's return to the app's marker p50 / p95 | %s |\n"
+            .formatted(pair(o.startedAfterReturnMs())));
+    md.append("| container restarts of the outage pods | %d |\n".formatted(o.restarts()));
   }
 }

@@ -14,6 +14,7 @@ record BenchResult(
     ApiServerMetrics.WebhookLatency webhookPodStart,
     List<BurstOutcome> bursts,
     RotationPhase.Result rotation,
+    OutagePhase.Result outage,
     List<NodeMemory.Container> memoryIdle,
     List<String> notes) {
 

@@ -17,7 +17,14 @@ final class ContainerLogs {
 
   /** When the pod's container first printed {@code marker}; null if it did not within a minute. */
   static Instant firstLineTime(KubernetesClient client, String pod, String marker) {
-    Instant deadline = Instant.now().plus(WAIT);
+    return firstLineTime(client, pod, marker, WAIT);
+  }
+
+  /**
+   * When the pod's container first printed {@code marker}; null if it did not within {@code wait}.
+   */
+  static Instant firstLineTime(KubernetesClient client, String pod, String marker, Duration wait) {
+    Instant deadline = Instant.now().plus(wait);
     while (Instant.now().isBefore(deadline)) {
       String logs;
       try {

@@ -17,8 +17,9 @@ import java.util.function.Consumer;
 /**
  * Issue 18's system benchmark on the real cluster with our chart installed: pod start overhead per
  * variant against the plain-pod baseline, bursts of one Deployment, rotation of the burst's
- * volumes, memory of every component idle and after each burst, with the upstream design's cost as
- * a model. Runs in its own namespace and removes it at the end, so it can run inside the e2e suite.
+ * volumes, a store outage during rotation and a burst, memory of every component idle and after
+ * each burst, with the upstream design's cost as a model. Runs in its own namespace and removes it
+ * at the end, so it can run inside the e2e suite.
  */
 public final class SystemBench {
 
@@ -53,6 +54,7 @@ public final class SystemBench {
 
       List<BenchResult.BurstOutcome> bursts = new ArrayList<>();
       RotationPhase.Result rotation = null;
+      OutagePhase.Result outage = null;
       BurstPhase burstPhase = new BurstPhase(client, plan, log);
       for (PodVariant variant : plan.burstVariants()) {
         ApiServerMetrics.Snapshot beforeBurst = metrics.snapshot();
@@ -71,6 +73,12 @@ public final class SystemBench {
                   podCost(after, BurstPhase.deploymentName(variant))));
           if (variant.files() && rotation == null && burst.ready() > 0) {
             rotation = new RotationPhase(plan, log).run(burst.ready(), store, metrics);
+            if (!plan.outage().isZero()) {
+              // While this burst's volumes stay mounted: its rotation cycles meet the outage.
+              outage =
+                  new OutagePhase(client, plan, system.cluster().kubeletRoot(), log)
+                      .run(BurstPhase.deploymentName(variant), system.gate(), store);
+            }
           }
         } finally {
           burstPhase.tearDown(variant);
@@ -78,6 +86,9 @@ public final class SystemBench {
       }
       if (rotation == null) {
         notes.add("rotation not measured: no burst of a variant with files");
+      }
+      if (outage == null) {
+        notes.add("store outage not measured: no burst of a variant with files, or outage 0 s");
       }
       return new BenchResult(
           plan.name(),
@@ -88,6 +99,7 @@ public final class SystemBench {
           webhookStart,
           bursts,
           rotation,
+          outage,
           idle,
           notes);
     } finally {

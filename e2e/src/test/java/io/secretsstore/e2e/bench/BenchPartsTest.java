@@ -190,6 +190,8 @@ class BenchPartsTest {
             new ApiServerMetrics.WebhookLatency(1, 3.0, 3.0),
             List.of(outcome),
             rotation,
+            new OutagePhase.Result(
+                20.5, 42, new StoreTraffic.Counts(1, 0, 10, 10), 10, 3, 3, 3, 3, 3, p, 2),
             memory,
             List.of());
 
@@ -205,6 +207,9 @@ class BenchPartsTest {
     assertThat(text)
         .startsWith("# kept\n")
         .contains("# also kept", "| plain pod (baseline) | 1 | 0 |", "100.0 MiB")
+        .contains(
+            "| connection attempts while down (all clients, iptables SYN count) | 42 (2.0/s) |")
+        .contains("| mounted volumes with every file after the failed cycles | 3 / 3 |")
         .doesNotContain("old");
   }
 }

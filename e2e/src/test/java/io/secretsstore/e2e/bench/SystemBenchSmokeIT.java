@@ -63,13 +63,23 @@ class SystemBenchSmokeIT {
     }
     assertThat(result.rotation()).isNotNull();
     assertThat(result.rotation().volumes()).isEqualTo(plan.burstReplicas());
+    // The outage: pods needed the store while it was away, so clients knocked; every mounted file
+    // survived the failed cycles; every pod started during the outage got its secrets afterwards.
+    OutagePhase.Result outage = result.outage();
+    assertThat(outage).isNotNull();
+    assertThat(outage.attemptsWhileDown()).isPositive();
+    assertThat(outage.volumesChecked()).isEqualTo(plan.burstReplicas());
+    assertThat(outage.volumesIntact()).isEqualTo(outage.volumesChecked());
+    assertThat(outage.podsStarted()).isEqualTo(plan.burstReplicas());
     assertThat(result.memoryIdle())
         .extracting(NodeMemory.Container::rssBytes)
         .isNotEmpty()
         .allSatisfy(rss -> assertThat(rss).isPositive());
 
     assertThat(json).exists();
-    assertThat(Files.readString(json)).contains("\"podStart\"", "\"bursts\"", "\"rotation\"");
-    assertThat(markdown).contains("Pod start overhead", "Burst", "Rotation", "Memory");
+    assertThat(Files.readString(json))
+        .contains("\"podStart\"", "\"bursts\"", "\"rotation\"", "\"outage\"");
+    assertThat(markdown)
+        .contains("Pod start overhead", "Burst", "Rotation", "Store outage", "Memory");
   }
 }

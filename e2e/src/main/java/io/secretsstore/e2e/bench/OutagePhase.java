@@ -1,0 +1,191 @@
+package io.secretsstore.e2e.bench;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.secretsstore.e2e.store.StoreGate;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Store outage: while the files burst's volumes stay mounted (so rotation cycles run against a
+ * store that is away) the store gate goes down, as a real outage does (connections refused), and a
+ * burst of pods with files and env starts. Measured: connection attempts clients make while it is
+ * down (an iptables counter, which changes nothing they see), what the store receives in the first
+ * seconds after it returns (no retry storm: about one login and one read per identity and path),
+ * whether the mounted volumes kept their files through the failed cycles, and how long the pods
+ * that started during the outage take to have their secrets once it is back.
+ */
+final class OutagePhase {
+
+  /** The first seconds after the store returns, where a retry storm would show. */
+  static final Duration AFTER_RETURN = Duration.ofSeconds(10);
+
+  record Result(
+      double downSeconds,
+      long attemptsWhileDown,
+      StoreTraffic.Counts firstSecondsBack,
+      double firstSecondsBackWindow,
+      int volumesChecked,
+      int volumesIntact,
+      int podsStarted,
+      int podsStartedAfterReturn,
+      int burstReplicas,
+      Percentiles startedAfterReturnMs,
+      int restarts) {}
+
+  static final String DEPLOYMENT = "outage-both";
+
+  private final KubernetesClient client;
+  private final BenchPlan plan;
+  private final Path kubeletRoot;
+  private final Consumer<String> log;
+
+  OutagePhase(KubernetesClient client, BenchPlan plan, Path kubeletRoot, Consumer<String> log) {
+    this.client = client;
+    this.plan = plan;
+    this.kubeletRoot = kubeletRoot;
+    this.log = log;
+  }
+
+  /**
+   * Runs the outage while {@code mountedDeployment}'s pods keep their volumes; the outage burst's
+   * pods are gone afterwards, and the gate is up again whatever happened.
+   */
+  Result run(String mountedDeployment, StoreGate gate, StoreTraffic store) {
+    client
+        .load(
+            new ByteArrayInputStream(
+                BenchManifests.deployment(DEPLOYMENT, PodVariant.BOTH)
+                    .getBytes(StandardCharsets.UTF_8)))
+        .inNamespace(BenchManifests.NAMESPACE)
+        .forceConflicts()
+        .serverSideApply();
+    int replicas = plan.burstReplicas();
+    try (ConnectionAttempts attempts = ConnectionAttempts.count(gate.port());
+        PodTimeline timeline =
+            new PodTimeline(client, BenchManifests.NAMESPACE, "bench-burst", DEPLOYMENT)) {
+      gate.close();
+      Instant down = Instant.now();
+      log.accept(
+          "outage: store down for " + plan.outage().toSeconds() + " s, " + replicas + " pods");
+      client
+          .apps()
+          .deployments()
+          .inNamespace(BenchManifests.NAMESPACE)
+          .withName(DEPLOYMENT)
+          .scale(replicas);
+      sleep(plan.outage());
+      long attemptsWhileDown = attempts.attempts();
+      // Read while the store is still away: the failed rotation cycles must have left every file.
+      List<Pod> mounted = pods(mountedDeployment);
+      int intact = (int) mounted.stream().filter(this::filesIntact).count();
+      long mark = store.mark();
+      gate.open();
+      Instant up = Instant.now();
+      double downSeconds = Duration.between(down, up).toMillis() / 1000.0;
+      log.accept("outage: store back after " + downSeconds + " s");
+      sleep(AFTER_RETURN);
+      Instant windowEnd = up.plus(AFTER_RETURN);
+      StoreTraffic.Counts firstSeconds =
+          StoreTraffic.Counts.of(
+              store.since(mark).stream().filter(e -> !e.time().isAfter(windowEnd)).toList());
+      // kubelet retries a failed mount with a backoff of up to ~2 min, a failed container's
+      // restart with up to 5 min: the pods have that long to start once the store is back.
+      Instant deadline = up.plus(plan.burstTimeout());
+      List<Double> afterReturn = new ArrayList<>();
+      int started = 0;
+      for (String pod : pods(DEPLOYMENT).stream().map(p -> p.getMetadata().getName()).toList()) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        Instant at =
+            left.isNegative()
+                ? null
+                : ContainerLogs.firstLineTime(client, pod, BenchManifests.STARTED, left);
+        if (at != null) {
+          started++;
+          if (at.isAfter(up)) {
+            afterReturn.add(PodStartPhase.millis(up, at));
+          }
+        }
+      }
+      log.accept(
+          "outage: "
+              + attemptsWhileDown
+              + " connection attempts while down; "
+              + started
+              + "/"
+              + replicas
+              + " outage pods started; "
+              + intact
+              + "/"
+              + mounted.size()
+              + " mounted volumes intact");
+      return new Result(
+          downSeconds,
+          attemptsWhileDown,
+          firstSeconds,
+          AFTER_RETURN.toMillis() / 1000.0,
+          mounted.size(),
+          intact,
+          started,
+          afterReturn.size(),
+          replicas,
+          Percentiles.of(afterReturn),
+          timeline.restartsTotal());
+    } finally {
+      gate.open();
+      client
+          .apps()
+          .deployments()
+          .inNamespace(BenchManifests.NAMESPACE)
+          .withName(DEPLOYMENT)
+          .delete();
+      BenchCleanup.awaitPodsGone(client, "bench-burst", DEPLOYMENT, Duration.ofMinutes(10));
+    }
+  }
+
+  /** Every file of the pod's secrets volume there and non-empty, read on the node as root. */
+  private boolean filesIntact(Pod pod) {
+    Path mount =
+        kubeletRoot
+            .resolve("pods")
+            .resolve(pod.getMetadata().getUid())
+            .resolve("volumes/kubernetes.io~csi/secrets/mount");
+    try {
+      for (int i = 1; i <= BenchManifests.FILES; i++) {
+        Path file = mount.resolve("file-" + i);
+        if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private List<Pod> pods(String deployment) {
+    return client
+        .pods()
+        .inNamespace(BenchManifests.NAMESPACE)
+        .withLabel("bench-burst", deployment)
+        .list()
+        .getItems();
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
