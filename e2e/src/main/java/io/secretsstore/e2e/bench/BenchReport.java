@@ -54,9 +54,18 @@ public final class BenchReport {
     }
   }
 
-  /** Replaces the generated section of {@code doc} (creates the file if needed). */
+  /** The chart's file name, next to the report. */
+  static final String CHART = "benchmarks-pod-start.svg";
+
+  /**
+   * Replaces the generated section of {@code doc} (creates the file if needed) and writes the chart
+   * it shows next to it.
+   */
   public static void writeMarkdown(BenchResult result, Path doc) {
     try {
+      Path dir = doc.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(CHART), BenchChart.podStartSvg(result));
       String section = BEGIN + "\n" + markdown(result) + END + "\n";
       String text =
           Files.exists(doc)
@@ -100,6 +109,7 @@ public final class BenchReport {
 
     PodStartPhase.Result ps = r.podStart();
     md.append("### Pod start overhead\n\n");
+    md.append("![Pod start per variant](" + CHART + ")\n\n");
     md.append(
         "Pods created one at a time, variants round-robin. Times on the harness's clock from the create"
             + " request (admission included) to: the create answered; all containers running (first watch"

@@ -210,6 +210,11 @@ class BenchPartsTest {
         .contains(
             "| connection attempts while down (all clients, iptables SYN count) | 42 (2.0/s) |")
         .contains("| mounted volumes with every file after the failed cycles | 3 / 3 |")
+        .contains("![Pod start per variant](benchmarks-pod-start.svg)")
         .doesNotContain("old");
+    assertThat(Files.readString(dir.resolve("benchmarks-pod-start.svg")))
+        .startsWith("<svg")
+        .contains("plain pod (baseline)", "all containers running", "900 / 900 ms")
+        .endsWith("</svg>\n");
   }
 }
