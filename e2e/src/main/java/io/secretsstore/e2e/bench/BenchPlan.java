@@ -19,10 +19,11 @@ public record BenchPlan(
     Duration rotationInterval,
     Duration podTimeout,
     Duration burstTimeout,
-    Duration outage) {
+    Duration outage,
+    int webhookRequests) {
 
   public BenchPlan {
-    if (podsPerVariant < 1 || burstReplicas < 1 || rotationCycles < 1) {
+    if (podsPerVariant < 1 || burstReplicas < 1 || rotationCycles < 1 || webhookRequests < 1) {
       throw new IllegalArgumentException("bench counts must be at least 1: " + name);
     }
     variants = List.copyOf(variants);
@@ -44,7 +45,8 @@ public record BenchPlan(
             Duration.ofSeconds(15),
             Duration.ofMinutes(3),
             Duration.ofMinutes(10),
-            Duration.ofSeconds(60)));
+            Duration.ofSeconds(60),
+            200));
   }
 
   /** The e2e suite's smoke run: tiny counts, only that the harness works. */
@@ -60,7 +62,8 @@ public record BenchPlan(
             Duration.ofSeconds(15),
             Duration.ofMinutes(3),
             Duration.ofMinutes(6),
-            Duration.ofSeconds(20)));
+            Duration.ofSeconds(20),
+            16));
   }
 
   private static BenchPlan withOverrides(BenchPlan plan) {
@@ -74,7 +77,8 @@ public record BenchPlan(
         plan.rotationInterval,
         plan.podTimeout,
         plan.burstTimeout,
-        Duration.ofSeconds(Long.getLong("bench.outageSeconds", plan.outage.toSeconds())));
+        Duration.ofSeconds(Long.getLong("bench.outageSeconds", plan.outage.toSeconds())),
+        Integer.getInteger("bench.webhookRequests", plan.webhookRequests));
   }
 
   private static List<PodVariant> variants(String property, List<PodVariant> fallback) {

@@ -168,6 +168,8 @@ public final class BenchReport {
                   r.webhookPodStart().p99Ms()));
     }
 
+    webhookLoad(md, r.webhookLoad());
+
     md.append("\n### Burst: one Deployment scaled from 0 at once\n\n");
     md.append(
         "| variant | replicas | Ready | all Ready | pod Ready p50 / p95 | app started p50 / p95 | restarts | warnings | logins | reads (unique paths) | upstream model logins / reads | webhook p50 / p99 |\n");
@@ -350,5 +352,35 @@ public final class BenchReport {
         "| time from the store's return to the app's marker p50 / p95 | %s |\n"
             .formatted(pair(o.startedAfterReturnMs())));
     md.append("| container restarts of the outage pods | %d |\n".formatted(o.restarts()));
+  }
+
+  private static void webhookLoad(StringBuilder md, WebhookPhase.Result w) {
+    md.append("\n### Webhook admission under load\n\n");
+    if (w == null || w.loads().isEmpty()) {
+      md.append("Not measured in this run.\n");
+      return;
+    }
+    md.append(
+        "Server-side dry-run creates of injected pods (admission runs, our webhook included;"
+            + " nothing is stored or started). The API server's histogram"
+            + " (`apiserver_admission_webhook_admission_duration_seconds`) has coarse buckets"
+            + " (5, 25, 100 ms, ...), so its quantiles are interpolated; the round trip is the"
+            + " harness's whole create request.\n\n");
+    md.append(
+        "| pod | concurrency | admissions | denied | API server p50 / p99 | round trip p50 / p95 |\n");
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    for (WebhookPhase.Load load : w.loads()) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %d | %d | %.1f / %.1f ms | %s |%n",
+              load.pod(),
+              load.concurrency(),
+              load.requests(),
+              load.denied(),
+              load.apiServer().p50Ms(),
+              load.apiServer().p99Ms(),
+              pair(load.roundTripMs())));
+    }
   }
 }

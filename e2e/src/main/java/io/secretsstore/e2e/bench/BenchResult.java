@@ -12,6 +12,7 @@ record BenchResult(
     Map<String, String> machine,
     PodStartPhase.Result podStart,
     ApiServerMetrics.WebhookLatency webhookPodStart,
+    WebhookPhase.Result webhookLoad,
     List<BurstOutcome> bursts,
     RotationPhase.Result rotation,
     OutagePhase.Result outage,

@@ -36,7 +36,7 @@ public final class SystemBench {
   }
 
   /** Runs every phase; the benchmark's namespace is gone afterwards, whatever happened. */
-  public BenchResult run() {
+  public BenchResult run() throws InterruptedException {
     Instant started = Instant.now();
     List<String> notes = new ArrayList<>();
     StoreTraffic store = new StoreTraffic(system.store().auditLog());
@@ -51,6 +51,10 @@ public final class SystemBench {
       ApiServerMetrics.Snapshot beforeStart = metrics.snapshot();
       PodStartPhase.Result podStart = new PodStartPhase(client, plan, log).run(store);
       ApiServerMetrics.WebhookLatency webhookStart = metrics.snapshot().webhookSince(beforeStart);
+
+      log.accept("webhook: " + plan.webhookRequests() + " dry-run admissions per load level");
+      WebhookPhase.Result webhookLoad =
+          new WebhookPhase(client, plan, metrics, system.entrypointImage(), log).run();
 
       List<BenchResult.BurstOutcome> bursts = new ArrayList<>();
       RotationPhase.Result rotation = null;
@@ -97,6 +101,7 @@ public final class SystemBench {
           Machine.describe(),
           podStart,
           webhookStart,
+          webhookLoad,
           bursts,
           rotation,
           outage,

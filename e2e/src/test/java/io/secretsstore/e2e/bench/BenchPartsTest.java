@@ -188,6 +188,15 @@ class BenchPartsTest {
             Machine.describe(),
             podStart,
             new ApiServerMetrics.WebhookLatency(1, 3.0, 3.0),
+            new WebhookPhase.Result(
+                List.of(
+                    new WebhookPhase.Load(
+                        "command in the pod spec",
+                        16,
+                        16,
+                        0,
+                        new ApiServerMetrics.WebhookLatency(16, 4.0, 9.5),
+                        p))),
             List.of(outcome),
             rotation,
             new OutagePhase.Result(
@@ -211,6 +220,7 @@ class BenchPartsTest {
             "| connection attempts while down (all clients, iptables SYN count) | 42 (2.0/s) |")
         .contains("| mounted volumes with every file after the failed cycles | 3 / 3 |")
         .contains("![Pod start per variant](benchmarks-pod-start.svg)")
+        .contains("| command in the pod spec | 16 | 16 | 0 | 4.0 / 9.5 ms | 900 / 900 ms |")
         .doesNotContain("old");
     assertThat(Files.readString(dir.resolve("benchmarks-pod-start.svg")))
         .startsWith("<svg")

@@ -47,6 +47,13 @@ class SystemBenchSmokeIT {
     assertThat(result.podStart().fileReads()).isPositive();
     assertThat(result.podStart().envReads()).isPositive();
 
+    // Both pods at concurrency 1 and 16, every admission answered and seen by the API server.
+    assertThat(result.webhookLoad().loads()).hasSize(4);
+    for (WebhookPhase.Load load : result.webhookLoad().loads()) {
+      assertThat(load.denied()).as(load.pod() + " at " + load.concurrency()).isZero();
+      assertThat(load.roundTripMs().count()).isEqualTo(plan.webhookRequests());
+      assertThat(load.apiServer().admissions()).isGreaterThanOrEqualTo(plan.webhookRequests());
+    }
     assertThat(result.bursts()).hasSize(plan.burstVariants().size());
     for (BenchResult.BurstOutcome burst : result.bursts()) {
       assertThat(burst.burst().ready())

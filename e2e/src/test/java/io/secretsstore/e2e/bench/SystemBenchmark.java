@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SystemBenchmark {
 
   @Test
-  void measureWhatAUserPays(InstalledSystem system) {
+  void measureWhatAUserPays(InstalledSystem system) throws InterruptedException {
     BenchResult result =
         new SystemBench(system, BenchPlan.full(), line -> System.err.println("bench: " + line))
             .run();
