@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,11 +36,13 @@ final class BurstPhase {
 
   private final KubernetesClient client;
   private final BenchPlan plan;
+  private final Path kubeletRoot;
   private final Consumer<String> log;
 
-  BurstPhase(KubernetesClient client, BenchPlan plan, Consumer<String> log) {
+  BurstPhase(KubernetesClient client, BenchPlan plan, Path kubeletRoot, Consumer<String> log) {
     this.client = client;
     this.plan = plan;
+    this.kubeletRoot = kubeletRoot;
     this.log = log;
   }
 
@@ -102,7 +105,12 @@ final class BurstPhase {
           appMs.add(PodStartPhase.millis(start, at));
         }
       }
-      StoreTraffic.Counts counts = store.countsSince(mark);
+      // Reads of what this variant needs (files or env paths); logins of the benchmark's identity.
+      StoreTraffic.Counts counts =
+          StoreTraffic.Counts.of(
+              store.since(mark).stream()
+                  .filter(e -> !e.isBenchRead() || readByVariant(variant, e.path()))
+                  .toList());
       log.accept(
           "burst "
               + name
@@ -130,7 +138,12 @@ final class BurstPhase {
   void tearDown(PodVariant variant) {
     String name = deploymentName(variant);
     client.apps().deployments().inNamespace(BenchManifests.NAMESPACE).withName(name).delete();
-    BenchCleanup.awaitPodsGone(client, "bench-burst", name, Duration.ofMinutes(10));
+    BenchCleanup.awaitPodsGone(client, kubeletRoot, "bench-burst", name, Duration.ofMinutes(10));
+  }
+
+  static boolean readByVariant(PodVariant variant, String path) {
+    return (variant.files() && path.contains("/bench-file-"))
+        || (variant.env() && path.contains("/bench-env-"));
   }
 
   private List<String> podNames(String name) {

@@ -147,7 +147,8 @@ final class OutagePhase {
           .inNamespace(BenchManifests.NAMESPACE)
           .withName(DEPLOYMENT)
           .delete();
-      BenchCleanup.awaitPodsGone(client, "bench-burst", DEPLOYMENT, Duration.ofMinutes(10));
+      BenchCleanup.awaitPodsGone(
+          client, kubeletRoot, "bench-burst", DEPLOYMENT, Duration.ofMinutes(10));
     }
   }
 

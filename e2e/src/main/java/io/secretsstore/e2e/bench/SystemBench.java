@@ -59,7 +59,7 @@ public final class SystemBench {
       List<BenchResult.BurstOutcome> bursts = new ArrayList<>();
       RotationPhase.Result rotation = null;
       OutagePhase.Result outage = null;
-      BurstPhase burstPhase = new BurstPhase(client, plan, log);
+      BurstPhase burstPhase = new BurstPhase(client, plan, system.cluster().kubeletRoot(), log);
       for (PodVariant variant : plan.burstVariants()) {
         ApiServerMetrics.Snapshot beforeBurst = metrics.snapshot();
         try {
