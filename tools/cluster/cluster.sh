@@ -37,10 +37,16 @@ die() { echo "cluster: error: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
 
+# Ports are chosen now and bound seconds later, so they come from below the kernel's ephemeral range
+# (where outgoing connections take their local ports; one took the kubelet's once): 20000 up to it.
+# The Java harness picks its own from below 20000.
 free_port() {
-  local p
+  local p low span
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  span=$(( low - 20000 ))
+  [ "$span" -ge 1000 ] || span=25000
   while :; do
-    p=$(( 20000 + RANDOM % 25000 ))
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % span ))
     grep -qx "$p" "$D/.ports" 2>/dev/null && continue
     ss -Htan "( sport = :$p )" | grep -q . && continue
     echo "$p" >> "$D/.ports"

@@ -11,6 +11,7 @@ import io.secretsstore.e2e.chart.HelmChart;
 import io.secretsstore.e2e.chart.Images;
 import io.secretsstore.e2e.chart.Rollout;
 import io.secretsstore.e2e.cluster.Command;
+import io.secretsstore.e2e.cluster.LoopbackPorts;
 import io.secretsstore.e2e.cluster.RealCluster;
 import io.secretsstore.e2e.cluster.RepoLayout;
 import io.secretsstore.e2e.registry.LoopbackRegistry;
@@ -21,8 +22,6 @@ import io.secretsstore.e2e.store.StoreGate;
 import io.secretsstore.testkit.TestCertificateAuthority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,15 +61,12 @@ public final class InstalledSystem implements AutoCloseable {
   /** Free loopback ports for the chart's host-network pods. */
   public record Ports(int webhookHttps, int webhookHttp, int controller, int driver, int provider) {
     static Ports pick() {
-      return new Ports(free(), free(), free(), free(), free());
-    }
-
-    private static int free() {
-      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        return socket.getLocalPort();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return new Ports(
+          LoopbackPorts.free(),
+          LoopbackPorts.free(),
+          LoopbackPorts.free(),
+          LoopbackPorts.free(),
+          LoopbackPorts.free());
     }
   }
 

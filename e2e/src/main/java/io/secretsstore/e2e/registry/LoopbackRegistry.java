@@ -3,10 +3,10 @@ package io.secretsstore.e2e.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.secretsstore.e2e.cluster.Command;
+import io.secretsstore.e2e.cluster.LoopbackPorts;
 import io.secretsstore.e2e.cluster.RepoLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,10 +46,7 @@ public final class LoopbackRegistry implements AutoCloseable {
   public static LoopbackRegistry start(RepoLayout repo, Path dir) {
     try {
       Files.createDirectories(dir);
-      int port;
-      try (ServerSocket free = new ServerSocket(0)) {
-        port = free.getLocalPort();
-      }
+      int port = LoopbackPorts.free();
       Path config = dir.resolve("config.yml");
       Files.writeString(
           config,
