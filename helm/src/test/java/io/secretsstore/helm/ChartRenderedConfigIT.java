@@ -20,9 +20,9 @@ import io.secretsstore.model.csi.v1.NodeGrpc;
 import io.secretsstore.model.csi.v1.ProbeRequest;
 import io.secretsstore.model.names.CsiNames;
 import io.secretsstore.testkit.KubernetesApiMock;
+import io.secretsstore.testkit.LoopbackPorts;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -414,9 +414,7 @@ class ChartRenderedConfigIT {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  static int freePort() {
+    return LoopbackPorts.free();
   }
 }

@@ -1,8 +1,7 @@
 package io.secretsstore.injector;
 
+import io.secretsstore.testkit.LoopbackPorts;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,10 +103,7 @@ final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    }
+  private static int freePort() {
+    return LoopbackPorts.free();
   }
 }

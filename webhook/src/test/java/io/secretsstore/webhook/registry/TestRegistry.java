@@ -1,8 +1,8 @@
 package io.secretsstore.webhook.registry;
 
+import io.secretsstore.testkit.LoopbackPorts;
 import io.secretsstore.testkit.TestCertificateAuthority;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,9 +33,7 @@ final class TestRegistry implements AutoCloseable {
     Files.writeString(
         dir.resolve("htpasswd"),
         USER + ":" + OpenBSDBCrypt.generate("2y", PASSWORD.toCharArray(), salt, 5) + "\n");
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    port = LoopbackPorts.free();
     Files.writeString(
         dir.resolve("config.yml"),
         """

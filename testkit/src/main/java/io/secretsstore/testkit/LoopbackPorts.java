@@ -1,4 +1,4 @@
-package io.secretsstore.e2e.cluster;
+package io.secretsstore.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -10,12 +10,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Free loopback ports for servers that bind later than they are chosen (the chart's host-network
- * pods, the registry). Chosen below the kernel's ephemeral range (32768 and up by default): a port
- * from {@code new ServerSocket(0)} lies inside it, and on a busy machine an outgoing connection can
- * take it as its local port before the server binds ("address already in use", seen with the
- * kubelet). {@code tools/cluster/cluster.sh} picks its own ports from 20000 up to that range; these
- * come from below 20000, so the two never choose the same port either.
+ * Free loopback ports for servers that bind later than they are chosen (a server process started
+ * with the port as an argument, the chart's host-network pods, the registry). Chosen below the
+ * kernel's ephemeral range (32768 and up by default): a port from {@code new ServerSocket(0)} lies
+ * inside it, and on a busy machine an outgoing connection can take it as its local port before the
+ * server binds ("address already in use", seen with the kubelet). {@code tools/cluster/cluster.sh}
+ * picks its own ports from 20000 up to that range; these come from below 20000, so the two never
+ * choose the same port either.
  */
 public final class LoopbackPorts {
 
