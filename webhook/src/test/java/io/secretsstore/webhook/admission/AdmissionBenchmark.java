@@ -95,6 +95,10 @@ class AdmissionBenchmark {
     properties.add("management.server.port", () -> "0");
     properties.add(
         "secrets-store.webhook.connection.url", () -> "https://stronghold.internal:8200");
+    // The registry runs on loopback: an internal address the webhook looks up only when listed.
+    properties.add("secrets-store.webhook.registry.allowed-registries", () -> registry.host());
+    // The pull secret lives in team-w: the webhook reads Secrets only where the module allows.
+    properties.add("secrets-store.webhook.secret-namespaces", () -> "team-w");
     properties.add("logging.level.io.secretsstore", () -> "WARN");
   }
 
