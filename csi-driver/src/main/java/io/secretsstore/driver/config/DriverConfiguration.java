@@ -1,5 +1,6 @@
 package io.secretsstore.driver.config;
 
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,10 +42,27 @@ import org.springframework.context.event.EventListener;
 @Configuration(proxyBeanMethods = false)
 public class DriverConfiguration {
 
+  /** Connect within this, or the API server is taken as unreachable. */
+  static final int API_CONNECT_TIMEOUT_MILLIS = 5_000;
+
+  /** One API request (the import read during a publish, a status write) ends within this. */
+  static final int API_REQUEST_TIMEOUT_MILLIS = 10_000;
+
+  /** Retries of a failed API request, 500 ms apart and doubling: 3 end within ~4 s. */
+  static final int API_RETRIES = 3;
+
   @Bean(destroyMethod = "close")
   KubernetesClient kubernetesClient() {
-    // In-cluster service account, or KUBECONFIG / kubernetes.master for local runs.
-    return new KubernetesClientBuilder().build();
+    // In-cluster service account, or KUBECONFIG / kubernetes.master for local runs; explicit
+    // limits instead of fabric8's defaults (10 retries with exponential backoff, no request
+    // timeout): with a degraded API server a publish must fail inside kubelet's 2-minute
+    // NodePublishVolume deadline with a message, not outlive it.
+    Config config = Config.autoConfigure(null);
+    config.setConnectionTimeout(API_CONNECT_TIMEOUT_MILLIS);
+    config.setRequestTimeout(API_REQUEST_TIMEOUT_MILLIS);
+    config.setRequestRetryBackoffLimit(API_RETRIES);
+    config.setRequestRetryBackoffInterval(500);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /**
