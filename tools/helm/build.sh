@@ -7,48 +7,13 @@
 #   SSI_CACHE_DIR=dir       cache root (default: ${XDG_CACHE_HOME:-~/.cache}/secrets-store-integration)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/../lib/cached-go-build.sh"
 
-if [ -n "${HELM_BIN:-}" ]; then
-  if [ ! -x "$HELM_BIN" ]; then
-    echo "error: HELM_BIN=$HELM_BIN is not an executable file" >&2
-    exit 1
-  fi
-  echo "$HELM_BIN"
-  exit 0
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "error: the Go toolchain is needed to build helm (or set HELM_BIN to an existing helm v3)." >&2
-  exit 1
-fi
-
+# `helm version` prints the pinned version, as a released binary does.
 version="$(awk '$1 == "helm.sh/helm/v3" {print $2} $2 == "helm.sh/helm/v3" {print $3}' "$here/go.mod" | head -1)"
-key="$(cat "$here/go.mod" "$here/go.sum" "$here/build.sh" | sha256sum | cut -c1-16)"
-cache_root="${SSI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/secrets-store-integration}"
-target="$cache_root/helm/$key/helm"
-
-if [ -x "$target" ]; then
-  echo "$target"
-  exit 0
-fi
-
-# Builds running side by side (several checkouts, parallel CI steps) wait for one another.
-mkdir -p "$(dirname "$target")"
-exec 9> "$(dirname "$target").lock"
-flock 9
-if [ -x "$target" ]; then
-  echo "$target"
-  exit 0
-fi
-
-echo "Building helm $version (first time only, a few minutes) -> $target" >&2
-mkdir -p "$(dirname "$target")"
-start=$(date +%s)
-(
-  cd "$here"
-  GOFLAGS=-mod=readonly go build -trimpath \
-    -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$version" \
-    -o "$target.tmp.$$" helm.sh/helm/v3/cmd/helm
-)
-mv "$target.tmp.$$" "$target"
-echo "Built helm in $(( $(date +%s) - start ))s" >&2
-echo "$target"
+# The version stamp is part of the binary, so part of the key (with go.mod/go.sum).
+stamp="$(mktemp)"
+trap 'rm -f "$stamp"' EXIT
+echo "helm.sh/helm/v3/internal/version.version=$version" > "$stamp"
+cached_go_build helm HELM_BIN helm "$here/go.mod" "$here/go.sum" "$stamp" -- \
+  "-s -w -X helm.sh/helm/v3/internal/version.version=$version" helm.sh/helm/v3/cmd/helm
