@@ -336,6 +336,11 @@ cmd_up() {
   fi
   if [ "$MODE" = full ]; then
     [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] || log "warning: cgroup v2 host; the kubelet is configured for cgroup v1"
+    # A unix socket path holds at most 107 bytes; kubelet cannot reach a CSI driver's registration
+    # socket beyond that ("connect: invalid argument"), and every CSI pod waits for a driver that
+    # never registers. Say so before anything starts.
+    local socket="$D/kubelet/plugins_registry/secrets-store.csi.deckhouse.io-reg.sock"
+    [ "${#socket}" -le 107 ] || die "the cluster directory $D is too long for kubelet's plugin sockets (${#socket} bytes, a unix socket path holds 107): use a shorter checkout path or set CLUSTER_DIR (the e2e suite: -De2e.dir=/var/tmp/...)"
     ensure_debian_packages
   fi
   BIN="$("$here/build.sh")"
