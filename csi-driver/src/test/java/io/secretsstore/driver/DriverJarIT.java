@@ -228,7 +228,7 @@ class DriverJarIT {
 
   /** Spring Boot logs the port it bound when asked for port 0. */
   private static int httpPort(ServiceProcess driver) {
-    Pattern started = Pattern.compile("Tomcat started on port (\\d+)");
+    Pattern started = Pattern.compile("Management HTTP server started on port (\\d+)");
     await().atMost(Duration.ofSeconds(60)).until(() -> started.matcher(driver.output()).find());
     Matcher matcher = started.matcher(driver.output());
     matcher.find();

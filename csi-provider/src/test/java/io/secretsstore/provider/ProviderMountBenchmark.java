@@ -34,8 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
  * mounts worked. Not part of the test suite: run it with {@code ./dev.sh bench provider}.
  */
 @SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "secrets-store.provider.coalesce-window=0s")
+    webEnvironment = SpringBootTest.WebEnvironment.NONE,
+    properties = {"secrets-store.provider.coalesce-window=0s", "server.port=0"})
 class ProviderMountBenchmark {
 
   static final int WARMUP = 100;

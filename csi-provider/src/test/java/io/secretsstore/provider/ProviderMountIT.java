@@ -55,7 +55,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * The provider as a Spring Boot application on a real unix socket, reading from a real OpenBao
  * through a request-counting proxy; the driver side is a gRPC client on the socket.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// No servlet container: the health/metrics port is the JDK HTTP server, on a free port here.
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "server.port=0")
 @ExtendWith(OutputCaptureExtension.class)
 class ProviderMountIT {
 

@@ -44,7 +44,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * runs with the chart's settings (dedicated audience, an allowlist) against a real OpenBao; the
  * attacker's "store" is a real HTTP server that counts what reaches it.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// No servlet container: the health/metrics port is the JDK HTTP server, on a free port here.
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "server.port=0")
 @ExtendWith(OutputCaptureExtension.class)
 class ProviderTrustBoundaryIT {
 

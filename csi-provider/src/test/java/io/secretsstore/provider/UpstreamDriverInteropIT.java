@@ -62,7 +62,8 @@ import tools.jackson.databind.json.JsonMapper;
  * secrets} "null" (no nodePublishSecretRef), {@code permission} "420" ({@code os.FileMode(0644)}),
  * no current object versions.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// No servlet container: the health/metrics port is the JDK HTTP server, on a free port here.
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "server.port=0")
 class UpstreamDriverInteropIT {
 
   static final String NAMESPACE = "team-u";
