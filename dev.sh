@@ -8,6 +8,8 @@
 #   ./dev.sh crds    regenerate helm/crds from the Java model
 #   ./dev.sh images  build the OCI images of every service with Jib (<module>/target/jib-image.tar)
 #   ./dev.sh bench provider|driver|injector|webhook   benchmarks (print ratios against an in-run baseline)
+#   ./dev.sh bench daemons  csi-driver + csi-provider as the chart starts them: memory (NMT), start-up,
+#                    first mount, a 100-volume burst and rotations, against in-run floors (root)
 #   ./dev.sh bench system   the whole system on the real cluster (~20-30 min): docs/benchmarks.md
 #   ./dev.sh fmt     apply the code format
 #   ./dev.sh mvn ... any Maven command with the right JDK
@@ -91,7 +93,9 @@ case "${1:-}" in
       driver) class=DriverPublishBenchmark; module=csi-provider,csi-driver ;;
       injector) class=InjectorStartBenchmark; module=injector ;;
       webhook) class=AdmissionBenchmark; module=webhook ;;
-      *) echo "unknown benchmark '$what' (known: provider, driver, injector, webhook, system)" >&2; exit 1 ;;
+      # Issue 17: the helm module renders the chart and starts both daemons' jars as it starts them.
+      daemons) class=DaemonsBenchmark; module=helm ;;
+      *) echo "unknown benchmark '$what' (known: provider, driver, injector, webhook, daemons, system)" >&2; exit 1 ;;
     esac
     OPENBAO_BIN="$(tools/openbao/build.sh)"
     export OPENBAO_BIN
@@ -107,7 +111,7 @@ case "${1:-}" in
     exec "${mvn_cmd[@]}" "$@"
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 1
     ;;
 esac

@@ -55,6 +55,25 @@ final class RenderedService implements AutoCloseable {
       Map<String, String> fieldRefs,
       Path kubeconfig)
       throws IOException {
+    return start(
+        chart, workload, jar, workDir, hostPaths, secrets, fieldRefs, kubeconfig, List.of());
+  }
+
+  /**
+   * @param extraJvmFlags added after the image's flags (e.g. Native Memory Tracking for a
+   *     benchmark)
+   */
+  static RenderedService start(
+      RenderedChart chart,
+      String workload,
+      Path jar,
+      Path workDir,
+      Map<String, Path> hostPaths,
+      Function<String, Map<String, String>> secrets,
+      Map<String, String> fieldRefs,
+      Path kubeconfig,
+      List<String> extraJvmFlags)
+      throws IOException {
     PodSpec pod = chart.pod(workload);
     Container container = pod.getContainers().getFirst();
     Map<String, Path> mounts = new LinkedHashMap<>();
@@ -98,8 +117,9 @@ final class RenderedService implements AutoCloseable {
 
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // The image's JVM flags (root pom, Jib), with the container's memory limit as the JVM's RAM.
-    command.addAll(imageJvmFlags());
+    // The image's JVM flags (Jib), with the container's memory limit as the JVM's RAM.
+    command.addAll(imageJvmFlags(jar));
+    command.addAll(extraJvmFlags);
     Quantity limit = container.getResources().getLimits().get("memory");
     command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
     command.add("-jar");
@@ -136,9 +156,27 @@ final class RenderedService implements AutoCloseable {
     return new RenderedService(workload, mounts, log, process);
   }
 
-  /** The {@code <jvmFlag>}s Jib puts into every service image's entrypoint. */
+  /**
+   * The {@code <jvmFlag>}s Jib puts into the entrypoint of the image of the module that built
+   * {@code jar} ({@code <module>/target/<jar>}): the module's own list if its pom has one (the node
+   * daemons), else the root pom's.
+   */
+  static List<String> imageJvmFlags(Path jar) throws IOException {
+    Path modulePom = jar.toAbsolutePath().getParent().getParent().resolve("pom.xml");
+    if (Files.exists(modulePom) && Files.readString(modulePom).contains("<jvmFlag>")) {
+      return jvmFlags(Files.readString(modulePom));
+    }
+    return imageJvmFlags();
+  }
+
+  /**
+   * The {@code <jvmFlag>}s of the root pom (every service image unless its module sets its own).
+   */
   static List<String> imageJvmFlags() throws IOException {
-    String pom = Files.readString(Helm.projectRoot().resolve("pom.xml"));
+    return jvmFlags(Files.readString(Helm.projectRoot().resolve("pom.xml")));
+  }
+
+  private static List<String> jvmFlags(String pom) {
     List<String> flags = new ArrayList<>();
     Matcher m = Pattern.compile("<jvmFlag>([^<]+)</jvmFlag>").matcher(pom);
     while (m.find()) {
