@@ -1,4 +1,4 @@
-package io.secretsstore.driver.health;
+package io.secretsstore.daemon.management;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -36,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * and {@code /actuator/info}, the paths the chart's probes and PodMonitor use, answered by Spring
  * Boot's own actuator endpoints (health groups, status codes, Prometheus formats) on the JDK's HTTP
  * server. No servlet container: a node daemon needs gRPC plus these few GETs (issue 17: Tomcat cost
- * the driver two servers' worth of threads, classes and buffers).
+ * the driver two servers' worth of threads, classes and buffers). One implementation for both node
+ * daemons.
  */
 public final class ManagementHttpServer implements SmartLifecycle {
 
