@@ -1,52 +1,25 @@
 package io.secretsstore.helm;
 
+import static io.secretsstore.helm.DaemonBenchSupport.*;
+import static io.secretsstore.helm.DaemonMemory.*;
+import static io.secretsstore.helm.KubeletCsi.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
-import io.secretsstore.model.crd.SecretFile;
-import io.secretsstore.model.crd.SecretSource;
 import io.secretsstore.model.crd.SecretsStoreImport;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
-import io.secretsstore.model.csi.v1.IdentityGrpc;
-import io.secretsstore.model.csi.v1.NodeGrpc;
-import io.secretsstore.model.csi.v1.NodePublishVolumeRequest;
-import io.secretsstore.model.csi.v1.NodeUnpublishVolumeRequest;
-import io.secretsstore.model.csi.v1.ProbeRequest;
-import io.secretsstore.model.csi.v1.VolumeCapability;
-import io.secretsstore.model.names.CsiNames;
-import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
-import io.secretsstore.model.provider.v1alpha1.VersionRequest;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.SharedStore;
 import io.secretsstore.testkit.StoreAdmin;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,9 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,7 +60,8 @@ class DaemonsBenchmark {
 
   @Test
   void daemonsAgainstTheirFloors() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "the csi-driver runs as root only");
+    assumeTrue(
+        "root".equals(System.getProperty("user.name()")), "the csi-driver runs as root only");
     String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
     OpenBaoServer store = SharedStore.store();
     KubernetesApiMock kubernetes = SharedStore.kubernetes();
@@ -317,49 +288,55 @@ class DaemonsBenchmark {
         .append(Runtime.getRuntime().availableProcessors())
         .append("\n\n");
     t.append("| figure | ours | floor (same run) | ratio | goal |\n|---|---|---|---|---|\n");
-    row(t, "provider RSS idle (MiB)", providerIdle.rssMiB, "minimal JVM", providerFloor.rssMiB, "");
-    row(t, "driver RSS idle (MiB)", driverIdle.rssMiB, "minimal JVM", driverFloor.rssMiB, "");
+    row(
+        t,
+        "provider RSS idle (MiB)",
+        providerIdle.rssMiB(),
+        "minimal JVM",
+        providerFloor.rssMiB(),
+        "");
+    row(t, "driver RSS idle (MiB)", driverIdle.rssMiB(), "minimal JVM", driverFloor.rssMiB(), "");
     row(
         t,
         "driver + provider RSS idle (MiB)",
-        providerIdle.rssMiB + driverIdle.rssMiB,
+        providerIdle.rssMiB() + driverIdle.rssMiB(),
         "2 minimal JVMs",
-        providerFloor.rssMiB + driverFloor.rssMiB,
+        providerFloor.rssMiB() + driverFloor.rssMiB(),
         "<= 160");
     row(
         t,
         "provider RSS after " + BURST + " volumes + " + CYCLES + " rotations (MiB)",
-        providerLoaded.rssMiB,
+        providerLoaded.rssMiB(),
         "minimal JVM",
-        providerFloor.rssMiB,
+        providerFloor.rssMiB(),
         "");
     row(
         t,
         "driver RSS after " + BURST + " volumes + " + CYCLES + " rotations (MiB)",
-        driverLoaded.rssMiB,
+        driverLoaded.rssMiB(),
         "minimal JVM",
-        driverFloor.rssMiB,
+        driverFloor.rssMiB(),
         "");
     row(
         t,
         "driver + provider RSS after burst + rotations (MiB)",
-        providerLoaded.rssMiB + driverLoaded.rssMiB,
+        providerLoaded.rssMiB() + driverLoaded.rssMiB(),
         "2 minimal JVMs",
-        providerFloor.rssMiB + driverFloor.rssMiB,
+        providerFloor.rssMiB() + driverFloor.rssMiB(),
         "<= 200");
     row(
         t,
         "provider start -> ready (ms)",
         providerStart,
         "minimal JVM",
-        providerFloor.startMs,
+        providerFloor.startMs(),
         "<= 2000");
     row(
         t,
         "driver start -> ready (ms)",
         driverStart,
         "minimal JVM",
-        driverFloor.startMs,
+        driverFloor.startMs(),
         "<= 2000");
     double getP50 = percentile(get, 50);
     row(t, "first Mount after ready (ms)", firstMount, "raw GET p50", getP50, "<= 100");
@@ -395,13 +372,13 @@ class DaemonsBenchmark {
     nmt(t, "provider", "after burst", providerLoaded);
     nmt(t, "driver", "idle", driverIdle);
     nmt(t, "driver", "after burst", driverLoaded);
-    nmt(t, "minimal JVM", "idle", providerFloor.snapshot);
+    nmt(t, "minimal JVM", "idle", providerFloor.snapshot());
     t.append("\nLoaded classes: provider ")
-        .append(providerLoaded.classes)
+        .append(providerLoaded.classes())
         .append(", driver ")
-        .append(driverLoaded.classes)
+        .append(driverLoaded.classes())
         .append(", minimal JVM ")
-        .append(providerFloor.snapshot.classes)
+        .append(providerFloor.snapshot().classes())
         .append('\n');
     return t.toString();
   }
@@ -418,394 +395,5 @@ class DaemonsBenchmark {
             floor,
             floor > 0 ? ours / floor : Double.NaN,
             goal));
-  }
-
-  static void nmt(StringBuilder t, String daemon, String state, Snapshot s) {
-    t.append(
-        String.format(
-            Locale.ROOT,
-            "| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f (%d) | %.1f | %.1f | %.1f |\n",
-            daemon,
-            state,
-            s.rssMiB,
-            s.nmt("Total"),
-            s.nmt("Java Heap"),
-            s.nmt("Class") + s.nmt("Metaspace"),
-            s.nmt("Shared class space"),
-            s.nmt("Symbol"),
-            s.nmt("Code"),
-            s.nmt("Thread"),
-            s.threads,
-            s.nmt("GC"),
-            s.nmt("Other"),
-            s.nmt("Native Memory Tracking")));
-  }
-
-  // ------------------------------------------------------------------ processes
-
-  static RenderedService start(
-      RenderedChart chart,
-      String workload,
-      Path jar,
-      Path work,
-      Map<String, Path> hostPaths,
-      Path kubeconfig,
-      String podName)
-      throws IOException {
-    return RenderedService.start(
-        chart,
-        workload,
-        jar,
-        work,
-        hostPaths,
-        name -> Map.of(),
-        Map.of(
-            "metadata.name", podName,
-            "metadata.namespace", Helm.NAMESPACE,
-            "spec.nodeName", NODE),
-        kubeconfig,
-        List.of("-XX:NativeMemoryTracking=summary"));
-  }
-
-  record Floor(double startMs, long rssMiB, Snapshot snapshot) {}
-
-  /** {@link IdleJvm} with the daemon image's JVM flags and its chart limit as RAM. */
-  static Floor idleJvm(RenderedChart chart, String workload, Path jar, Path work) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(RenderedService.imageJvmFlags(jar));
-    Quantity limit =
-        chart.pod(workload).getContainers().getFirst().getResources().getLimits().get("memory");
-    command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
-    command.add("-XX:NativeMemoryTracking=summary");
-    command.add("-cp");
-    command.add(
-        Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-            .toString());
-    command.add(IdleJvm.class.getName());
-    long started = System.nanoTime();
-    Process process =
-        new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
-    try {
-      BufferedReader out =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String line = out.readLine();
-      double startMs = millisSince(started);
-      assertThat(line).isEqualTo("ready");
-      Thread.sleep(IDLE.toMillis());
-      Snapshot snapshot = Snapshot.of(process.pid(), workload + " floor");
-      return new Floor(startMs, snapshot.rssMiB, snapshot);
-    } finally {
-      process.destroy();
-      process.waitFor(20, TimeUnit.SECONDS);
-    }
-  }
-
-  /** RSS, threads, classes and NMT's summary of one process now. */
-  record Snapshot(long rssMiB, int threads, long classes, Map<String, Double> committedMiB) {
-
-    static Snapshot of(RenderedService service) throws Exception {
-      return of(service.pid(), service.name);
-    }
-
-    static Snapshot of(long pid, String name) throws Exception {
-      long rss = 0;
-      int threads = 0;
-      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          rss = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-        } else if (line.startsWith("Threads:")) {
-          threads = Integer.parseInt(line.replaceAll("[^0-9]", ""));
-        }
-      }
-      String summary = jcmd(pid, "VM.native_memory", "summary");
-      Map<String, Double> committed = new LinkedHashMap<>();
-      Matcher total =
-          Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB").matcher(summary);
-      if (!total.find()) {
-        throw new AssertionError("no NMT summary from " + name + ":\n" + summary);
-      }
-      committed.put("Total", Long.parseLong(total.group(1)) / 1024.0);
-      Matcher m =
-          Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB")
-              .matcher(summary);
-      while (m.find()) {
-        committed.put(m.group(1).strip(), Long.parseLong(m.group(2)) / 1024.0);
-      }
-      String classes = jcmd(pid, "VM.classes");
-      long count = classes.lines().filter(l -> l.matches("^0x[0-9a-f]+\\s.*")).count();
-      return new Snapshot(rss, threads, count, committed);
-    }
-
-    double nmt(String category) {
-      return committedMiB.getOrDefault(category, 0.0);
-    }
-  }
-
-  static String jcmd(long pid, String... command) throws Exception {
-    List<String> args = new ArrayList<>(List.of(JCMD.toString(), String.valueOf(pid)));
-    args.addAll(Arrays.asList(command));
-    Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(60, TimeUnit.SECONDS);
-    return out;
-  }
-
-  // ------------------------------------------------------------------ kubelet's side
-
-  record Pod(String name, String uid) {
-    String volumeId() {
-      return "csi-" + uid.replace("-", "") + "-secrets";
-    }
-  }
-
-  /** Calls the driver as kubelet does for an inline volume (podInfoOnMount, tokenRequests). */
-  static final class Csi implements AutoCloseable {
-    final MultiThreadIoEventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    final ManagedChannel channel;
-    final Path podsDir;
-
-    Csi(Path socket, Path podsDir) {
-      this.podsDir = podsDir;
-      channel =
-          NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-              .eventLoopGroup(group)
-              .channelType(EpollDomainSocketChannel.class)
-              .usePlaintext()
-              .build();
-    }
-
-    Path target(Pod pod) {
-      return podsDir.resolve(pod.uid()).resolve("volumes/kubernetes.io~csi/secrets/mount");
-    }
-
-    boolean probes() {
-      try {
-        return IdentityGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(2, TimeUnit.SECONDS)
-            .probe(ProbeRequest.getDefaultInstance())
-            .hasReady();
-      } catch (RuntimeException e) {
-        return false;
-      }
-    }
-
-    void publish(Pod pod, String token) {
-      try {
-        Files.createDirectories(target(pod).getParent());
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-      Map<String, String> context = new LinkedHashMap<>();
-      context.put("secretsStoreImport", "bench");
-      context.put(CsiNames.POD_NAME, pod.name());
-      context.put(CsiNames.POD_NAMESPACE, NAMESPACE);
-      context.put(CsiNames.POD_UID, pod.uid());
-      context.put(CsiNames.SERVICE_ACCOUNT_NAME, ACCOUNT);
-      context.put(CsiNames.EPHEMERAL, "true");
-      context.put(
-          CsiNames.SERVICE_ACCOUNT_TOKENS,
-          "{\"%s\":{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}"
-              .formatted(AUDIENCE, token, Instant.now().plusSeconds(3600)));
-      NodeGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(180, TimeUnit.SECONDS)
-          .nodePublishVolume(
-              NodePublishVolumeRequest.newBuilder()
-                  .setVolumeId(pod.volumeId())
-                  .setTargetPath(target(pod).toString())
-                  .setVolumeCapability(
-                      VolumeCapability.newBuilder()
-                          .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-                          .setAccessMode(
-                              VolumeCapability.AccessMode.newBuilder()
-                                  .setMode(
-                                      VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)))
-                  .setReadonly(true)
-                  .putAllVolumeContext(context)
-                  .build());
-    }
-
-    void unpublish(Pod pod) {
-      NodeGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(180, TimeUnit.SECONDS)
-          .nodeUnpublishVolume(
-              NodeUnpublishVolumeRequest.newBuilder()
-                  .setVolumeId(pod.volumeId())
-                  .setTargetPath(target(pod).toString())
-                  .build());
-    }
-
-    @Override
-    public void close() {
-      channel.shutdownNow();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    }
-  }
-
-  static boolean versionAnswers(Path socket) {
-    if (!Files.exists(socket)) {
-      return false;
-    }
-    MultiThreadIoEventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-            .eventLoopGroup(group)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
-    try {
-      CSIDriverProviderGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(2, TimeUnit.SECONDS)
-          .version(VersionRequest.newBuilder().setVersion("v1alpha1").build());
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    } finally {
-      channel.shutdownNow();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    }
-  }
-
-  static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
-
-  static boolean ready(int port) {
-    try {
-      return HTTP.send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
-                      .timeout(Duration.ofSeconds(5))
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .statusCode()
-          == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** Completed rotation cycles, from the driver's own metric. */
-  static long rotationCycles(int port) {
-    try {
-      String text =
-          HTTP.send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      Matcher m =
-          Pattern.compile(
-                  "(?m)^secrets_store_driver_rotation_cycle_seconds_count(?:\\{[^}]*})? (\\S+)")
-              .matcher(text);
-      return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
-
-  /** The floor of a mount's store work: GETs of the same secret from this JVM, after a warm-up. */
-  static double[] rawGets(OpenBaoServer store, String path) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(store.address() + "/v1/secret/data/" + path))
-            .header("X-Vault-Token", store.rootToken())
-            .timeout(Duration.ofSeconds(10))
-            .build();
-    for (int i = 0; i < 50; i++) {
-      HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-    double[] took = new double[200];
-    for (int i = 0; i < took.length; i++) {
-      long t = System.nanoTime();
-      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-      took[i] = millisSince(t);
-      assertThat(r.statusCode()).isEqualTo(200);
-    }
-    return took;
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  static SecretFile file(String name, String path, String key) {
-    return new SecretFile(name, new SecretSource("secret/data/" + path, key));
-  }
-
-  static String chartKubeletDir(RenderedChart chart) {
-    return chart.pod(DRIVER).getContainers().getFirst().getVolumeMounts().stream()
-        .filter(m -> m.getName().equals("pods-dir"))
-        .findFirst()
-        .orElseThrow()
-        .getMountPath()
-        .replaceAll("/pods$", "");
-  }
-
-  static Path jar(String property) {
-    Path jar = Path.of(System.getProperty(property, "missing-" + property));
-    assertThat(jar).as("built by the reactor before this module").exists();
-    return jar;
-  }
-
-  static double percentile(double[] values, int p) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-  }
-
-  static double millisSince(long nanos) {
-    return (System.nanoTime() - nanos) / 1e6;
-  }
-
-  /** Waits for a condition (a bound for a hung run, not a timing check); failure shows the log. */
-  static void await(RenderedService service, BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
-    while (!condition.getAsBoolean()) {
-      if (!service.alive()) {
-        throw new AssertionError(service.name + " exited:\n" + service.logText());
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError(service.name + " did not get there:\n" + service.logText());
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
-
-  /** Lazily unmounts whatever is still mounted below {@code dir} (a failed run leaves nothing). */
-  static void unmountUnder(Path dir) throws Exception {
-    List<String> targets = new ArrayList<>();
-    for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
-      String[] fields = line.split(" ");
-      if (fields.length > 1 && fields[1].startsWith(dir.toString() + "/")) {
-        targets.add(fields[1].replace("\\040", " "));
-      }
-    }
-    targets.sort(Comparator.comparingInt(String::length).reversed());
-    for (String target : targets) {
-      new ProcessBuilder("umount", "-l", target).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
