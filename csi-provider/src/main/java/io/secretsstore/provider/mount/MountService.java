@@ -3,6 +3,7 @@ package io.secretsstore.provider.mount;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Timer;
+import io.secretsstore.model.connection.TlsTrust;
 import io.secretsstore.model.provider.ErrorCode;
 import io.secretsstore.model.provider.v1alpha1.File;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
@@ -57,6 +58,7 @@ public final class MountService {
   private final ProviderMetrics metrics;
   private final StoreAccessPolicy access;
   private final CaCertFiles caCertFiles;
+  private final TlsTrust.Module moduleStore;
   private final Clock clock = Clock.systemUTC();
   private final IssuedWrites writes = new IssuedWrites(clock);
   private final IdentityBackoff backoff = new IdentityBackoff();
@@ -73,6 +75,7 @@ public final class MountService {
     this.properties = properties;
     this.access = access;
     this.caCertFiles = new CaCertFiles(java.util.Optional.ofNullable(properties.caCertDir()));
+    this.moduleStore = TlsTrust.Module.of(defaults.url(), defaults.caCert());
     this.defaults = defaults;
     this.clients = clients;
     this.tokens = tokens;
@@ -313,24 +316,24 @@ public final class MountService {
           "no store address: set 'address' in the import (vaultAddress in a SecretProviderClass)"
               + " or connection.url in the module settings");
     }
-    TlsOptions tls;
-    if (parameters.caCertPem().isPresent()) {
-      tls = TlsOptions.trustPem(parameters.caCertPem().get());
-    } else if (parameters.caCertPath().isPresent()) {
-      tls = TlsOptions.trustPem(caCertFiles.read(parameters.caCertPath().get()));
-    } else if (!defaults.caCert().isBlank() && parameters.address().isEmpty()) {
-      // The module's CA belongs to the module's store, not to an address an import chose.
-      tls = TlsOptions.trustPem(defaults.caCert());
-    } else {
-      tls = TlsOptions.SYSTEM_CAS;
-    }
-    if (parameters.skipTlsVerify()) {
-      log.warn(
-          "Pod {} mounts with TLS verification of {} turned off (skipTLSVerify)",
-          parameters.pod(),
-          address);
-      tls = TlsOptions.insecureSkipVerify();
-    }
+    // common-model's one trust rule (skip-verify, the request's PEM, its file, the module's CA for
+    // the module's address however spelled, the system CAs), as in the controller and webhook.
+    TlsTrust.Decision trust =
+        TlsTrust.decide(
+            new TlsTrust.Request(
+                address,
+                parameters.skipTlsVerify(),
+                parameters.caCertPem().orElse(null),
+                parameters.caCertPath().orElse(null)),
+            moduleStore);
+    trust.warning().ifPresent(warning -> log.warn("Pod {}: {}", parameters.pod(), warning));
+    TlsOptions tls =
+        switch (trust.source()) {
+          case SKIP_VERIFY -> TlsOptions.insecureSkipVerify();
+          case REQUEST_PEM, MODULE_CA -> TlsOptions.trustPem(trust.pem().orElseThrow());
+          case REQUEST_FILE -> TlsOptions.trustPem(caCertFiles.read(trust.file().orElseThrow()));
+          case SYSTEM_CAS -> TlsOptions.SYSTEM_CAS;
+        };
     if (parameters.tlsServerName().isPresent()) {
       tls = tls.withServerName(parameters.tlsServerName().get());
     }
