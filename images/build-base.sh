@@ -13,8 +13,9 @@ jdk="${JAVA_HOME:?set JAVA_HOME to a JDK 25}"
 
 # Modules the services load (java.desktop without its graphics and sound libraries) (Spring Boot, Tomcat, Netty, fabric8, JOSDK, Micrometer, BouncyCastle):
 # java.desktop for java.beans (Spring's property binding), java.sql for Jackson's and Spring's
-# optional types, jdk.management for Micrometer's process metrics, jdk.unsupported for Netty.
-modules="java.base,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.cryptoki,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs"
+# optional types, jdk.management for Micrometer's process metrics, jdk.unsupported for Netty,
+# jdk.httpserver for the node daemons' health and metrics port (common-daemon, no servlet container).
+modules="java.base,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.cryptoki,jdk.httpserver,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs"
 
 jdk_release="$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$jdk/release")"
 key="$( (cat "$0"; echo "$jdk_release"; echo "$modules"; ldd --version 2>&1 | sed -n 1p) | sha256sum | cut -c1-16)"
