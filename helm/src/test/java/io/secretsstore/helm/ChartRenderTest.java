@@ -326,8 +326,7 @@ class ChartRenderTest {
             str(
                 RenderedChart.render(Profile.DEFAULT).applicationYaml(WEBHOOK),
                 "secrets-store.webhook.delivery"))
-        .as("the default is auto")
-        .isEqualTo("csi");
+        .isEqualTo("copy");
     for (String delivery : List.of("copy", "image-volume", "csi")) {
       assertThat(
               str(

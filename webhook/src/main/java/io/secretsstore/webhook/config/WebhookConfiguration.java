@@ -44,8 +44,6 @@ public class WebhookConfiguration {
   PodMutator podMutator(
       WebhookProperties properties, KubernetesClient kubernetes, RegistryImageCommands images) {
     return new PodMutator(
-        InjectorDeliveryChoice.resolve(properties, kubernetes),
-        new KubernetesEnvSources(kubernetes, properties.secretReads()),
-        images);
+        properties, new KubernetesEnvSources(kubernetes, properties.secretReads()), images);
   }
 }
