@@ -34,7 +34,6 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -101,17 +100,7 @@ class ChartRenderedConfigIT {
         .resource(chart.get(MutatingWebhookConfiguration.class, "secrets-store-webhook"))
         .create();
     kubeconfig = work.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s"}}]
-        users: [{name: sa, user: {token: service-account-token}}]
-        contexts: [{name: in-cluster, context: {cluster: mock, user: sa, namespace: %s}}]
-        current-context: in-cluster
-        """
-            .formatted(kubernetes.url(), Helm.NAMESPACE));
+    RenderedService.writeMockKubeconfig(kubeconfig, kubernetes.url(), Helm.NAMESPACE);
   }
 
   @AfterAll
@@ -392,29 +381,12 @@ class ChartRenderedConfigIT {
         });
   }
 
-  /**
-   * Waits for a condition; the deadline is generous (a loaded 2-core machine), failure shows the
-   * log.
-   */
-  static void await(RenderedService service, BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
-    while (!condition.getAsBoolean()) {
-      if (!service.alive()) {
-        throw new AssertionError(service.name + " exited:\n" + service.logText());
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError(service.name + " did not get there:\n" + service.logText());
-      }
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
-
   static int freePort() {
     return LoopbackPorts.free();
+  }
+
+  /** {@link RenderedService#await}, polled every half second. */
+  static void await(RenderedService service, BooleanSupplier condition) {
+    service.await(condition, Duration.ofMillis(500));
   }
 }

@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -124,25 +123,6 @@ final class DaemonBenchSupport {
     return (System.nanoTime() - nanos) / 1e6;
   }
 
-  /** Waits for a condition (a bound for a hung run, not a timing check); failure shows the log. */
-  static void await(RenderedService service, BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
-    while (!condition.getAsBoolean()) {
-      if (!service.alive()) {
-        throw new AssertionError(service.name + " exited:\n" + service.logText());
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError(service.name + " did not get there:\n" + service.logText());
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
-
   /** Lazily unmounts whatever is still mounted below {@code dir} (a failed run leaves nothing). */
   static void unmountUnder(Path dir) throws Exception {
     List<String> targets = new ArrayList<>();
@@ -160,5 +140,10 @@ final class DaemonBenchSupport {
 
   static int freePort() {
     return io.secretsstore.testkit.LoopbackPorts.free();
+  }
+
+  /** {@link RenderedService#await}, polled every 20 ms: start-up times are read off this wait. */
+  static void await(RenderedService service, BooleanSupplier condition) {
+    service.await(condition, Duration.ofMillis(20));
   }
 }

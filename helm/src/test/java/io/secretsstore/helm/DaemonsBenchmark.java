@@ -117,17 +117,7 @@ class DaemonsBenchmark {
               "csiDriver.rotation.interval=10s",
               "allowedStoreAddresses={" + store.address() + "}");
       Path kubeconfig = work.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: sa, user: {token: service-account-token}}]
-          contexts: [{name: in-cluster, context: {cluster: mock, user: sa, namespace: %s}}]
-          current-context: in-cluster
-          """
-              .formatted(kubernetes.url(), Helm.NAMESPACE));
+      RenderedService.writeMockKubeconfig(kubeconfig, kubernetes.url(), Helm.NAMESPACE);
       Map<String, Path> hostPaths = new HashMap<>();
       Path providerJar = jar("jar.csi-provider");
       Path driverJar = jar("jar.csi-driver");

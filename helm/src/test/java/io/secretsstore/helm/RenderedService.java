@@ -10,11 +10,14 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -206,6 +209,45 @@ final class RenderedService implements AutoCloseable {
   /** The temp directory standing in for a container path. */
   Path path(String containerPath) {
     return Path.of(substitute(containerPath, mounts));
+  }
+
+  /**
+   * Waits until {@code condition} holds, checking every {@code pollEvery}; the 4-minute bound is
+   * for a hung run on a loaded machine, not a timing check. Failure shows the service's log.
+   */
+  void await(BooleanSupplier condition, Duration pollEvery) {
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
+    while (!condition.getAsBoolean()) {
+      if (!alive()) {
+        throw new AssertionError(name + " exited:\n" + logText());
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(name + " did not get there:\n" + logText());
+      }
+      try {
+        Thread.sleep(pollEvery);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** A kubeconfig for a service run as a pod's service account against the mock API server. */
+  static Path writeMockKubeconfig(Path file, String apiServerUrl, String namespace)
+      throws IOException {
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s"}}]
+        users: [{name: sa, user: {token: service-account-token}}]
+        contexts: [{name: in-cluster, context: {cluster: mock, user: sa, namespace: %s}}]
+        current-context: in-cluster
+        """
+            .formatted(apiServerUrl, namespace));
+    return file;
   }
 
   boolean alive() {

@@ -2,8 +2,7 @@ package io.secretsstore.e2e.bench;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import io.secretsstore.e2e.cluster.Waiting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,24 +52,12 @@ final class BurstPhase {
   /** Scales up and waits; the pods stay until {@link #tearDown}. */
   Result run(PodVariant variant, StoreTraffic store) {
     String name = deploymentName(variant);
-    client
-        .load(
-            new ByteArrayInputStream(
-                BenchManifests.deployment(name, variant).getBytes(StandardCharsets.UTF_8)))
-        .inNamespace(BenchManifests.NAMESPACE)
-        .forceConflicts()
-        .serverSideApply();
+    BenchDeployment deployment = BenchDeployment.apply(client, name, variant);
     int replicas = plan.burstReplicas();
-    try (PodTimeline timeline =
-        new PodTimeline(client, BenchManifests.NAMESPACE, "bench-burst", name)) {
+    try (PodTimeline timeline = deployment.timeline()) {
       long mark = store.mark();
       Instant start = Instant.now();
-      client
-          .apps()
-          .deployments()
-          .inNamespace(BenchManifests.NAMESPACE)
-          .withName(name)
-          .scale(replicas);
+      deployment.scale(replicas);
       Instant deadline = start.plus(plan.burstTimeout());
       int lastLogged = -1;
       while (timeline.readyCount() < replicas && Instant.now().isBefore(deadline)) {
@@ -79,11 +66,11 @@ final class BurstPhase {
           lastLogged = ready / 25;
           log.accept("burst " + name + ": " + ready + "/" + replicas + " Ready");
         }
-        sleep(Duration.ofMillis(200));
+        Waiting.sleep(Duration.ofMillis(200));
       }
       Instant end = Instant.now();
       List<Double> readyMs = new ArrayList<>();
-      for (var pod : podNames(name)) {
+      for (var pod : deployment.podNames()) {
         Instant at = timeline.readyAt(pod);
         if (at != null) {
           readyMs.add(PodStartPhase.millis(start, at));
@@ -99,7 +86,7 @@ final class BurstPhase {
       // resolved env are there, so counting after every marker counts every request of the burst
       // (a fixed pause lost the env burst's requests on a loaded machine).
       List<Double> appMs = new ArrayList<>();
-      for (var pod : podNames(name)) {
+      for (var pod : deployment.podNames()) {
         Instant at = ContainerLogs.firstLineTime(client, pod, BenchManifests.STARTED);
         if (at != null) {
           appMs.add(PodStartPhase.millis(start, at));
@@ -136,26 +123,13 @@ final class BurstPhase {
   }
 
   void tearDown(PodVariant variant) {
-    String name = deploymentName(variant);
-    client.apps().deployments().inNamespace(BenchManifests.NAMESPACE).withName(name).delete();
-    BenchCleanup.awaitPodsGone(client, kubeletRoot, "bench-burst", name, Duration.ofMinutes(10));
+    BenchDeployment.named(client, deploymentName(variant))
+        .delete(kubeletRoot, Duration.ofMinutes(10));
   }
 
   static boolean readByVariant(PodVariant variant, String path) {
     return (variant.files() && path.contains("/bench-file-"))
         || (variant.env() && path.contains("/bench-env-"));
-  }
-
-  private List<String> podNames(String name) {
-    return client
-        .pods()
-        .inNamespace(BenchManifests.NAMESPACE)
-        .withLabel("bench-burst", name)
-        .list()
-        .getItems()
-        .stream()
-        .map(p -> p.getMetadata().getName())
-        .toList();
   }
 
   private Map<String, Integer> warnings(String name) {
@@ -171,14 +145,5 @@ final class BurstPhase {
       }
     }
     return byReason;
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

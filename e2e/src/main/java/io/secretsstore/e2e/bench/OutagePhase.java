@@ -2,10 +2,9 @@ package io.secretsstore.e2e.bench;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.secretsstore.e2e.cluster.Waiting;
 import io.secretsstore.e2e.store.StoreGate;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,39 +59,26 @@ final class OutagePhase {
    * pods are gone afterwards, and the gate is up again whatever happened.
    */
   Result run(String mountedDeployment, StoreGate gate, StoreTraffic store) {
-    client
-        .load(
-            new ByteArrayInputStream(
-                BenchManifests.deployment(DEPLOYMENT, PodVariant.BOTH)
-                    .getBytes(StandardCharsets.UTF_8)))
-        .inNamespace(BenchManifests.NAMESPACE)
-        .forceConflicts()
-        .serverSideApply();
+    BenchDeployment outagePods = BenchDeployment.apply(client, DEPLOYMENT, PodVariant.BOTH);
     int replicas = plan.burstReplicas();
     try (ConnectionAttempts attempts = ConnectionAttempts.count(gate.port());
-        PodTimeline timeline =
-            new PodTimeline(client, BenchManifests.NAMESPACE, "bench-burst", DEPLOYMENT)) {
+        PodTimeline timeline = outagePods.timeline()) {
       gate.close();
       Instant down = Instant.now();
       log.accept(
           "outage: store down for " + plan.outage().toSeconds() + " s, " + replicas + " pods");
-      client
-          .apps()
-          .deployments()
-          .inNamespace(BenchManifests.NAMESPACE)
-          .withName(DEPLOYMENT)
-          .scale(replicas);
-      sleep(plan.outage());
+      outagePods.scale(replicas);
+      Waiting.sleep(plan.outage());
       long attemptsWhileDown = attempts.attempts();
       // Read while the store is still away: the failed rotation cycles must have left every file.
-      List<Pod> mounted = pods(mountedDeployment);
+      List<Pod> mounted = BenchDeployment.named(client, mountedDeployment).pods();
       int intact = (int) mounted.stream().filter(this::filesIntact).count();
       long mark = store.mark();
       gate.open();
       Instant up = Instant.now();
       double downSeconds = Duration.between(down, up).toMillis() / 1000.0;
       log.accept("outage: store back after " + downSeconds + " s");
-      sleep(AFTER_RETURN);
+      Waiting.sleep(AFTER_RETURN);
       Instant windowEnd = up.plus(AFTER_RETURN);
       StoreTraffic.Counts firstSeconds =
           StoreTraffic.Counts.of(
@@ -102,7 +88,7 @@ final class OutagePhase {
       Instant deadline = up.plus(plan.burstTimeout());
       List<Double> afterReturn = new ArrayList<>();
       int started = 0;
-      for (String pod : pods(DEPLOYMENT).stream().map(p -> p.getMetadata().getName()).toList()) {
+      for (String pod : outagePods.podNames()) {
         Duration left = Duration.between(Instant.now(), deadline);
         Instant at =
             left.isNegative()
@@ -141,14 +127,7 @@ final class OutagePhase {
           timeline.restartsTotal());
     } finally {
       gate.open();
-      client
-          .apps()
-          .deployments()
-          .inNamespace(BenchManifests.NAMESPACE)
-          .withName(DEPLOYMENT)
-          .delete();
-      BenchCleanup.awaitPodsGone(
-          client, kubeletRoot, "bench-burst", DEPLOYMENT, Duration.ofMinutes(10));
+      outagePods.delete(kubeletRoot, Duration.ofMinutes(10));
     }
   }
 
@@ -169,24 +148,6 @@ final class OutagePhase {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private List<Pod> pods(String deployment) {
-    return client
-        .pods()
-        .inNamespace(BenchManifests.NAMESPACE)
-        .withLabel("bench-burst", deployment)
-        .list()
-        .getItems();
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

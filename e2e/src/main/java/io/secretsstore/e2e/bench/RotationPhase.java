@@ -1,5 +1,6 @@
 package io.secretsstore.e2e.bench;
 
+import io.secretsstore.e2e.cluster.Waiting;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,13 +40,13 @@ final class RotationPhase {
 
   Result run(int volumes, StoreTraffic store, ApiServerMetrics metrics) {
     // Let the mount wave's own reads pass, so the window holds rotation only.
-    sleep(Duration.ofSeconds(2));
+    Waiting.sleep(Duration.ofSeconds(2));
     ApiServerMetrics.Snapshot before = metrics.snapshot();
     long mark = store.mark();
     Instant start = Instant.now();
     Duration window = plan.rotationInterval().multipliedBy(plan.rotationCycles());
     log.accept("rotation: watching " + volumes + " volumes for " + window.toSeconds() + " s");
-    sleep(window);
+    Waiting.sleep(window);
     List<StoreTraffic.Entry> entries = store.since(mark);
     Map<String, Double> writes = metrics.snapshot().writesSince(before);
     double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
@@ -96,14 +97,5 @@ final class RotationPhase {
             .distinct()
             .count(),
         PodStartPhase.millis(entries.getFirst().time(), entries.getLast().time()));
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -99,7 +99,7 @@ public final class Pods {
                 + "; events: "
                 + events(namespace, podName));
       }
-      sleep(Duration.ofSeconds(1));
+      Waiting.sleep(Duration.ofSeconds(1));
     }
   }
 
@@ -121,7 +121,7 @@ public final class Pods {
       } catch (RuntimeException notYet) {
         // container not started yet
       }
-      sleep(Duration.ofSeconds(1));
+      Waiting.sleep(Duration.ofSeconds(1));
     }
     throw new AssertionError("logs of " + namespace + "/" + pod + " never matched; last:\n" + last);
   }
@@ -155,14 +155,5 @@ public final class Pods {
       return event.getEventTime().getTime();
     }
     return event.getMetadata().getCreationTimestamp();
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
