@@ -352,6 +352,14 @@ public final class BenchReport {
         "| time from the store's return to the app's marker p50 / p95 | %s |\n"
             .formatted(pair(o.startedAfterReturnMs())));
     md.append("| container restarts of the outage pods | %d |\n".formatted(o.restarts()));
+    if (o.notStartedByReason() != null && !o.notStartedByReason().isEmpty()) {
+      md.append("\nPods without their secrets at the end, by reason:\n\n");
+      md.append("| pods | phase / waiting reason: injector's last error |\n| ---: | --- |\n");
+      o.notStartedByReason()
+          .forEach(
+              (reason, count) ->
+                  md.append("| %d | %s |\n".formatted(count, reason.replace("|", "\\|"))));
+    }
   }
 
   private static void webhookLoad(StringBuilder md, WebhookPhase.Result w) {

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -38,7 +40,8 @@ final class OutagePhase {
       int podsStartedAfterReturn,
       int burstReplicas,
       Percentiles startedAfterReturnMs,
-      int restarts) {}
+      int restarts,
+      Map<String, Integer> notStartedByReason) {}
 
   static final String DEPLOYMENT = "outage-both";
 
@@ -86,20 +89,24 @@ final class OutagePhase {
       // kubelet retries a failed mount with a backoff of up to ~2 min, a failed container's
       // restart with up to 5 min: the pods have that long to start once the store is back.
       Instant deadline = up.plus(plan.burstTimeout());
+      List<String> names = outagePods.podNames();
+      Map<String, Instant> markers =
+          ContainerLogs.firstLineTimes(client, names, BenchManifests.STARTED, deadline);
+      int started = markers.size();
       List<Double> afterReturn = new ArrayList<>();
-      int started = 0;
-      for (String pod : outagePods.podNames()) {
-        Duration left = Duration.between(Instant.now(), deadline);
-        Instant at =
-            left.isNegative()
-                ? null
-                : ContainerLogs.firstLineTime(client, pod, BenchManifests.STARTED, left);
-        if (at != null) {
-          started++;
-          if (at.isAfter(up)) {
-            afterReturn.add(PodStartPhase.millis(up, at));
-          }
+      for (Instant at : markers.values()) {
+        if (at.isAfter(up)) {
+          afterReturn.add(PodStartPhase.millis(up, at));
         }
+      }
+      Map<String, Integer> notStarted = new TreeMap<>();
+      for (String pod : names) {
+        if (!markers.containsKey(pod)) {
+          notStarted.merge(whyNotStarted(pod), 1, Integer::sum);
+        }
+      }
+      if (!notStarted.isEmpty()) {
+        log.accept("outage: pods without their secrets by reason: " + notStarted);
       }
       log.accept(
           "outage: "
@@ -124,11 +131,36 @@ final class OutagePhase {
           afterReturn.size(),
           replicas,
           Percentiles.of(afterReturn),
-          timeline.restartsTotal());
+          timeline.restartsTotal(),
+          notStarted);
     } finally {
       gate.open();
       outagePods.delete(kubeletRoot, Duration.ofMinutes(10));
     }
+  }
+
+  /**
+   * Why a pod has no secrets yet, as a report key: its phase and waiting reason, and the injector's
+   * last failure line (the same cause in many pods differs only in the pod).
+   */
+  private String whyNotStarted(String name) {
+    Pod pod = client.pods().inNamespace(BenchManifests.NAMESPACE).withName(name).get();
+    if (pod == null) {
+      return "gone";
+    }
+    String state = pod.getStatus() == null ? "unknown" : pod.getStatus().getPhase();
+    if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+      for (var container : pod.getStatus().getContainerStatuses()) {
+        if (container.getState() != null && container.getState().getWaiting() != null) {
+          state += "/" + container.getState().getWaiting().getReason();
+        }
+      }
+    }
+    String error = ContainerLogs.lastInjectorError(client, name);
+    if (error.length() > 200) {
+      error = error.substring(0, 200) + "...";
+    }
+    return error.isEmpty() ? state : state + ": " + error;
   }
 
   /** Every file of the pod's secrets volume there and non-empty, read on the node as root. */

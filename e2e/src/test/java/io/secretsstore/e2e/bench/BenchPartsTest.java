@@ -200,7 +200,18 @@ class BenchPartsTest {
             List.of(outcome),
             rotation,
             new OutagePhase.Result(
-                20.5, 42, new StoreTraffic.Counts(1, 0, 10, 10), 10, 3, 3, 3, 3, 3, p, 2),
+                20.5,
+                42,
+                new StoreTraffic.Counts(1, 0, 10, 10),
+                10,
+                3,
+                3,
+                2,
+                2,
+                3,
+                p,
+                2,
+                java.util.Map.of("Running/CrashLoopBackOff: secrets-store-injector error: a|b", 1)),
             memory,
             List.of());
 
@@ -219,6 +230,8 @@ class BenchPartsTest {
         .contains(
             "| connection attempts while down (all clients, iptables SYN count) | 42 (2.0/s) |")
         .contains("| mounted volumes with every file after the failed cycles | 3 / 3 |")
+        .contains("| outage pods with their secrets | 2 / 3 |")
+        .contains("| 1 | Running/CrashLoopBackOff: secrets-store-injector error: a\\|b |")
         .contains("![Pod start per variant](benchmarks-pod-start.svg)")
         .contains("| command in the pod spec | 16 | 16 | 0 | 4.0 / 9.5 ms | 900 / 900 ms |")
         .doesNotContain("old");

@@ -77,7 +77,9 @@ class SystemBenchSmokeIT {
     assertThat(outage.attemptsWhileDown()).isPositive();
     assertThat(outage.volumesChecked()).isEqualTo(plan.burstReplicas());
     assertThat(outage.volumesIntact()).isEqualTo(outage.volumesChecked());
-    assertThat(outage.podsStarted()).isEqualTo(plan.burstReplicas());
+    assertThat(outage.podsStarted())
+        .as("outage pods with their secrets; the others by reason: %s", outage.notStartedByReason())
+        .isEqualTo(plan.burstReplicas());
     assertThat(result.memoryIdle())
         .extracting(NodeMemory.Container::rssBytes)
         .isNotEmpty()
