@@ -31,10 +31,20 @@ final class BenchDeployment {
 
   /** Creates (or updates) the Deployment {@code name} of {@code variant} pods, 0 replicas. */
   static BenchDeployment apply(KubernetesClient client, String name, PodVariant variant) {
+    return apply(client, name, variant, java.util.Map.of());
+  }
+
+  /** The same with extra injection annotations ({@link BenchManifests#deployment}). */
+  static BenchDeployment apply(
+      KubernetesClient client,
+      String name,
+      PodVariant variant,
+      java.util.Map<String, String> annotations) {
     client
         .load(
             new ByteArrayInputStream(
-                BenchManifests.deployment(name, variant).getBytes(StandardCharsets.UTF_8)))
+                BenchManifests.deployment(name, variant, annotations)
+                    .getBytes(StandardCharsets.UTF_8)))
         .inNamespace(BenchManifests.NAMESPACE)
         .forceConflicts()
         .serverSideApply();

@@ -1,5 +1,8 @@
 package io.secretsstore.e2e.bench;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * The benchmark's objects, written as a user writes them: a namespace of its own (so the counts at
  * the store and the API server are the benchmark's), one service account bound to one store role,
@@ -83,12 +86,17 @@ final class BenchManifests {
         .formatted(
             name,
             NAMESPACE,
-            indent(metadata(variant, "bench-phase", phaseLabel), 2),
+            indent(metadata(variant, "bench-phase", phaseLabel, Map.of()), 2),
             indent(spec(variant), 2));
   }
 
   /** A Deployment of {@code variant} pods with 0 replicas; the burst scales it at once. */
   static String deployment(String name, PodVariant variant) {
+    return deployment(name, variant, Map.of());
+  }
+
+  /** The same with {@code extra} injection annotations (short names, the module's prefix added). */
+  static String deployment(String name, PodVariant variant, Map<String, String> extra) {
     return """
         apiVersion: apps/v1
         kind: Deployment
@@ -109,13 +117,26 @@ final class BenchManifests {
             name,
             NAMESPACE,
             name,
-            indent(metadata(variant, "bench-burst", name), 6),
+            indent(metadata(variant, "bench-burst", name, extra), 6),
             indent(spec(variant), 6));
   }
 
-  private static String metadata(PodVariant variant, String labelKey, String labelValue) {
-    String annotations =
-        variant.env() ? "annotations:\n  secrets-store.deckhouse.io/role: " + ROLE + "\n" : "";
+  private static String metadata(
+      PodVariant variant, String labelKey, String labelValue, Map<String, String> extra) {
+    StringBuilder annotations = new StringBuilder();
+    if (variant.env()) {
+      annotations.append("annotations:\n  secrets-store.deckhouse.io/role: ").append(ROLE);
+      annotations.append('\n');
+      new TreeMap<>(extra)
+          .forEach(
+              (key, value) ->
+                  annotations
+                      .append("  secrets-store.deckhouse.io/")
+                      .append(key)
+                      .append(": \"")
+                      .append(value)
+                      .append("\"\n"));
+    }
     return "labels:\n  bench-variant: "
         + variant.label()
         + "\n  "

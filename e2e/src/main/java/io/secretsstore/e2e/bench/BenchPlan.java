@@ -5,9 +5,10 @@ import java.util.List;
 
 /**
  * How much the system benchmark does: pods per pod-start variant, replicas of each burst, rotation
- * cycles to observe, how long the store is away in the outage phase (0: no outage phase). {@link
- * #full()} is {@code ./dev.sh bench system}; {@link #smoke()} is the e2e suite's check that the
- * harness works. Every count can be overridden with a {@code bench.*} system property.
+ * cycles to observe, how long the store is away in the outage phase (0: no outage phase), pods left
+ * in the injector's watch mode (0: none). {@link #full()} is {@code ./dev.sh bench system}; {@link
+ * #smoke()} is the e2e suite's check that the harness works. Every count can be overridden with a
+ * {@code bench.*} system property.
  */
 public record BenchPlan(
     String name,
@@ -20,10 +21,15 @@ public record BenchPlan(
     Duration podTimeout,
     Duration burstTimeout,
     Duration outage,
-    int webhookRequests) {
+    int webhookRequests,
+    int watchPods) {
 
   public BenchPlan {
-    if (podsPerVariant < 1 || burstReplicas < 1 || rotationCycles < 1 || webhookRequests < 1) {
+    if (podsPerVariant < 1
+        || burstReplicas < 1
+        || rotationCycles < 1
+        || webhookRequests < 1
+        || watchPods < 0) {
       throw new IllegalArgumentException("bench counts must be at least 1: " + name);
     }
     variants = List.copyOf(variants);
@@ -46,7 +52,8 @@ public record BenchPlan(
             Duration.ofMinutes(3),
             Duration.ofMinutes(10),
             Duration.ofSeconds(60),
-            200));
+            200,
+            10));
   }
 
   /** The e2e suite's smoke run: tiny counts, only that the harness works. */
@@ -63,7 +70,8 @@ public record BenchPlan(
             Duration.ofMinutes(3),
             Duration.ofMinutes(6),
             Duration.ofSeconds(20),
-            16));
+            16,
+            2));
   }
 
   private static BenchPlan withOverrides(BenchPlan plan) {
@@ -78,7 +86,8 @@ public record BenchPlan(
         plan.podTimeout,
         plan.burstTimeout,
         Duration.ofSeconds(Long.getLong("bench.outageSeconds", plan.outage.toSeconds())),
-        Integer.getInteger("bench.webhookRequests", plan.webhookRequests));
+        Integer.getInteger("bench.webhookRequests", plan.webhookRequests),
+        Integer.getInteger("bench.watchPods", plan.watchPods));
   }
 
   private static List<PodVariant> variants(String property, List<PodVariant> fallback) {

@@ -274,6 +274,36 @@ public final class BenchReport {
                   mib(p.appWorkingSetAvgBytes()),
                   mib(p.emptyDirAvgBytes())));
     }
+    WatchModePhase.Result w = r.watchMode();
+    if (w != null) {
+      BenchResult.PodCost p = w.cost();
+      md.append(
+          ("| 5 env references, injector in `watch-for-data` (stays as the app's parent, polls every"
+                  + " %d s) | %d | %s | %s | %s |\n")
+              .formatted(
+                  WatchModePhase.POLL_INTERVAL.toSeconds(),
+                  p.pods(),
+                  mib(p.appRssAvgBytes()),
+                  mib(p.appWorkingSetAvgBytes()),
+                  mib(p.emptyDirAvgBytes())));
+      md.append(
+          ("\nWatch mode: %d / %d pods got their env; over %.0f s (%d polls each) the store saw %d"
+                  + " reads (%.1f per pod per poll; each poll reads the %d references) and %d"
+                  + " logins.\n")
+              .formatted(
+                  w.started(),
+                  w.pods(),
+                  w.watchedSeconds(),
+                  WatchModePhase.POLLS,
+                  w.storeWhileWatched().reads(),
+                  w.pods() == 0
+                      ? 0.0
+                      : w.storeWhileWatched().reads()
+                          / (double) w.pods()
+                          / (w.watchedSeconds() / WatchModePhase.POLL_INTERVAL.toSeconds()),
+                  BenchManifests.FILES,
+                  w.storeWhileWatched().logins()));
+    }
     if (!r.notes().isEmpty()) {
       md.append("\nNotes: ").append(String.join("; ", r.notes())).append(".\n");
     }

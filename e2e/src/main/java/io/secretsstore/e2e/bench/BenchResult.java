@@ -16,6 +16,7 @@ record BenchResult(
     List<BurstOutcome> bursts,
     RotationPhase.Result rotation,
     OutagePhase.Result outage,
+    WatchModePhase.Result watchMode,
     List<NodeMemory.Container> memoryIdle,
     List<String> notes) {
 

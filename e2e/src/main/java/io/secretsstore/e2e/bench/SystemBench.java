@@ -88,6 +88,12 @@ public final class SystemBench {
           burstPhase.tearDown(variant);
         }
       }
+      WatchModePhase.Result watchMode = null;
+      if (plan.watchPods() > 0) {
+        watchMode =
+            new WatchModePhase(client, plan, system.cluster().kubeletRoot(), log)
+                .run(store, memory, this::podCost);
+      }
       if (rotation == null) {
         notes.add("rotation not measured: no burst of a variant with files");
       }
@@ -105,6 +111,7 @@ public final class SystemBench {
           bursts,
           rotation,
           outage,
+          watchMode,
           idle,
           notes);
     } finally {

@@ -212,6 +212,12 @@ class BenchPartsTest {
                 p,
                 2,
                 java.util.Map.of("Running/CrashLoopBackOff: secrets-store-injector error: a|b", 1)),
+            new WatchModePhase.Result(
+                2,
+                2,
+                30.0,
+                new BenchResult.PodCost(2, 40L << 20, 41L << 20, 0),
+                new StoreTraffic.Counts(0, 0, 30, 5)),
             memory,
             List.of());
 
@@ -231,6 +237,8 @@ class BenchPartsTest {
             "| connection attempts while down (all clients, iptables SYN count) | 42 (2.0/s) |")
         .contains("| mounted volumes with every file after the failed cycles | 3 / 3 |")
         .contains("| outage pods with their secrets | 2 / 3 |")
+        .contains("polls every 10 s) | 2 | 40.0 MiB | 41.0 MiB | 0.0 MiB |")
+        .contains("the store saw 30 reads (5.0 per pod per poll")
         .contains("| 1 | Running/CrashLoopBackOff: secrets-store-injector error: a\\|b |")
         .contains("![Pod start per variant](benchmarks-pod-start.svg)")
         .contains("| command in the pod spec | 16 | 16 | 0 | 4.0 / 9.5 ms | 900 / 900 ms |")

@@ -80,6 +80,14 @@ class SystemBenchSmokeIT {
     assertThat(outage.podsStarted())
         .as("outage pods with their secrets; the others by reason: %s", outage.notStartedByReason())
         .isEqualTo(plan.burstReplicas());
+    // The injector's watch mode: every pod got its env, the injector (still the app's parent)
+    // shows in the app container's memory, and the polls reached the store.
+    WatchModePhase.Result watch = result.watchMode();
+    assertThat(watch).isNotNull();
+    assertThat(watch.started()).isEqualTo(plan.watchPods());
+    assertThat(watch.cost().pods()).isEqualTo(plan.watchPods());
+    assertThat(watch.cost().appRssAvgBytes()).isGreaterThan(8L << 20);
+    assertThat(watch.storeWhileWatched().reads()).isPositive();
     assertThat(result.memoryIdle())
         .extracting(NodeMemory.Container::rssBytes)
         .isNotEmpty()
