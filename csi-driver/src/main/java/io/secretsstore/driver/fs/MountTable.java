@@ -45,6 +45,32 @@ public final class MountTable {
     return entries;
   }
 
+  /** Whether anything is mounted at {@code path} right now (any file system type). */
+  public boolean isMountPoint(Path path) {
+    Path normalized = path.toAbsolutePath().normalize();
+    return entries().stream().anyMatch(entry -> entry.mountPoint().equals(normalized));
+  }
+
+  /**
+   * Unmounts everything stacked at {@code target}: a secrets tmpfs, the injector bundle's bind
+   * mount, a crashed driver's double mount. Whatever the driver restarts since the publish: what is
+   * mounted at a target kubelet names for this driver's volume is this driver's (kubelet calls the
+   * driver that published it), and nothing read from the volume decides it.
+   *
+   * @return how many mounts were removed
+   */
+  public int unmountAll(Path target) throws IOException {
+    int removed = 0;
+    // Bounded: a mount that cannot be removed ends in the unmount's error, not an endless loop.
+    while (removed < 64 && isMountPoint(target)) {
+      if (!LinuxMounts.unmount(target)) {
+        break;
+      }
+      removed++;
+    }
+    return removed;
+  }
+
   /** Whether {@code path} is a tmpfs mount point right now. */
   public boolean isTmpfsMountPoint(Path path) {
     Path normalized = path.toAbsolutePath().normalize();

@@ -1,10 +1,10 @@
 package io.secretsstore.driver.publish;
 
 import io.grpc.Status;
+import io.secretsstore.driver.fs.MountTable;
 import io.secretsstore.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +14,11 @@ import java.util.Map;
  * volume with {@code volumeAttributes: {injectorBundle: v1}} gets the injector bundle this driver's
  * image ships, bind-mounted read-only, {@code nosuid,nodev}, at kubelet's target (with the flags
  * set before the mount is attached, so the host's propagated copy has them too). Nothing is copied
- * per pod and nothing secret is involved: no provider call, no token, no state file. Whether a
- * target is such a mount is the kernel's answer (the target's root has the bundle directory's
- * device and inode), never something read from the volume.
+ * per pod and nothing secret is involved: no provider call, no token, no state file. A target that
+ * is already a mount point is left as it is: a restarted driver's bundle directory is a new mount
+ * (another device than the one its predecessor bound), so the kernel's identity of the bundle would
+ * not recognise the predecessor's mount and every republish would stack one more. Unpublish removes
+ * whatever is mounted at the target ({@link io.secretsstore.driver.fs.MountTable#unmountAll}).
  */
 public final class InjectorBundleMount {
 
@@ -30,9 +32,11 @@ public final class InjectorBundleMount {
   public static final Path DEFAULT_DIR = Path.of("/secrets-store/injector");
 
   private final Path bundleDir;
+  private final MountTable mountTable;
 
-  public InjectorBundleMount(Path bundleDir) {
+  public InjectorBundleMount(Path bundleDir, MountTable mountTable) {
     this.bundleDir = bundleDir.toAbsolutePath().normalize();
+    this.mountTable = mountTable;
   }
 
   /** Whether kubelet's volume context asks for the injector bundle. */
@@ -67,8 +71,8 @@ public final class InjectorBundleMount {
           null);
     }
     try {
-      if (isBundleMount(target)) {
-        return;
+      if (mountTable.isMountPoint(target)) {
+        return; // a repeated publish, also one after a driver restart
       }
       boolean created = !Files.exists(target);
       Files.createDirectories(target);
@@ -94,40 +98,5 @@ public final class InjectorBundleMount {
         bundleDir,
         target,
         Mounts.MOUNT_ATTR_RDONLY | Mounts.MOUNT_ATTR_NOSUID | Mounts.MOUNT_ATTR_NODEV);
-  }
-
-  /**
-   * Unmounts and removes {@code target} when it is a bind mount of the bundle (stacked ones too).
-   *
-   * @return false when the target is no such mount (the caller handles it as a secrets volume)
-   */
-  public boolean unpublishIfBundle(Path target) throws IOException {
-    if (!isBundleMount(target)) {
-      return false;
-    }
-    while (isBundleMount(target)) {
-      if (!Mounts.unmount(target)) {
-        break;
-      }
-    }
-    Files.deleteIfExists(target);
-    return true;
-  }
-
-  /** The kernel's view: the target is another path whose root is the bundle directory itself. */
-  boolean isBundleMount(Path target) throws IOException {
-    Path normalized = target.toAbsolutePath().normalize();
-    if (normalized.equals(bundleDir)
-        || !Files.isDirectory(normalized, LinkOption.NOFOLLOW_LINKS)
-        || !Files.isDirectory(bundleDir)) {
-      return false;
-    }
-    return identity(normalized).equals(identity(bundleDir));
-  }
-
-  private static String identity(Path path) throws IOException {
-    Map<String, Object> attributes =
-        Files.readAttributes(path, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
-    return attributes.get("dev") + ":" + attributes.get("ino");
   }
 }

@@ -96,7 +96,7 @@ public final class VolumeService {
             this.metrics,
             clock,
             settings.tokenMargin());
-    this.injectorBundle = new InjectorBundleMount(settings.injectorBundleDir());
+    this.injectorBundle = new InjectorBundleMount(settings.injectorBundleDir(), mountTable);
   }
 
   public DriverMetrics metrics() {
@@ -256,27 +256,16 @@ public final class VolumeService {
     Instant started = clock.instant();
     String errorType = null;
     try {
-      if (volumeId == null || volumeId.isBlank()) {
-        throw PublishException.invalid("volume id is missing");
-      }
-      if (targetPath == null || targetPath.isBlank()) {
-        throw PublishException.invalid("target path is missing");
-      }
-      Path target = Path.of(targetPath);
-      if (injectorBundle.unpublishIfBundle(target)) {
-        return;
-      }
+      // The same checks as publish: nothing outside kubelet's pods directory is unmounted.
+      Path target = checks.target(volumeId, targetPath);
       MountedVolume volume = volumes.get(volumeId).orElse(null);
       if (volume != null) {
         volume.lock.lock();
       }
       try {
-        // Stacked mounts (e.g. a crashed driver's double mount) are all removed.
-        while (mountTable.isTmpfsMountPoint(target)) {
-          if (!LinuxMounts.unmount(target)) {
-            break;
-          }
-        }
+        // Secrets tmpfs or injector bundle, stacked ones too, whoever mounted them before a
+        // restart.
+        mountTable.unmountAll(target);
         deleteTarget(target);
         volumes.remove(volumeId);
         if (volume != null) {

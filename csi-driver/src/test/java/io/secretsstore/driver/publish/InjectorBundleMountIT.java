@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.Status;
+import io.secretsstore.driver.fs.MountTable;
 import io.secretsstore.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -30,6 +31,7 @@ class InjectorBundleMountIT {
   Path target;
   Path hostTarget;
   InjectorBundleMount mounts;
+  final MountTable table = MountTable.ofThisProcess();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -50,7 +52,7 @@ class InjectorBundleMountIT {
         pods.toString(), Files.createDirectories(BASE.resolve("host")), null, Mounts.MS_BIND, null);
     target = pods.resolve("uid-1/volumes/kubernetes.io~csi/injector/mount");
     hostTarget = BASE.resolve("host").resolve(pods.relativize(target));
-    mounts = new InjectorBundleMount(bundle);
+    mounts = new InjectorBundleMount(bundle, table);
   }
 
   @AfterEach
@@ -91,20 +93,48 @@ class InjectorBundleMountIT {
         .isInstanceOf(FileSystemException.class);
     assertThat(bundle.resolve("added")).doesNotExist();
 
-    assertThat(mounts.unpublishIfBundle(target)).isTrue();
+    assertThat(table.unmountAll(target)).isEqualTo(1);
+    Files.delete(target);
     assertThat(mountLines(target)).isEmpty();
     assertThat(mountLines(hostTarget)).as("unmounted on the host too").isEmpty();
-    assertThat(target).doesNotExist();
     assertThat(bundle.resolve("launch.args")).exists();
-    assertThat(mounts.unpublishIfBundle(target)).as("idempotent, and not ours any more").isFalse();
+    assertThat(table.unmountAll(target)).as("idempotent").isZero();
+  }
+
+  /**
+   * A restarted driver container's bundle directory is a new mount (overlayfs gives every container
+   * its own device), so the bundle's identity no longer matches what its predecessor bound. kubelet
+   * republishes (requiresRepublish) and unpublishes those volumes: a republish must not stack a
+   * second mount, and the unpublish must remove the predecessor's mount — before, it was neither
+   * the bundle "by identity" nor a tmpfs, the target was refused as "not mounted by this driver and
+   * not empty", and the pod stayed Terminating.
+   */
+  @Test
+  void aRestartedDriverStacksNothingOnItsPredecessorsBundleMountAndRemovesIt() throws Exception {
+    mounts.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v1"));
+    // The restarted container: the same path, another mount of the same content.
+    Path copy = Files.createDirectories(BASE.resolve("bundle-of-the-new-container"));
+    Files.createDirectories(copy.resolve("bin"));
+    Files.copy(bundle.resolve("bin/java"), copy.resolve("bin/java"));
+    Files.copy(bundle.resolve("launch.args"), copy.resolve("launch.args"));
+    Path restartedBundle = Files.createDirectories(BASE.resolve("restarted"));
+    Mounts.mount(copy.toString(), restartedBundle, null, Mounts.MS_BIND, null);
+    InjectorBundleMount restarted = new InjectorBundleMount(restartedBundle, table);
+
+    restarted.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v1"));
+
+    assertThat(mountLines(target)).as("the republish stacks no second mount").hasSize(1);
+    assertThat(table.unmountAll(target)).isEqualTo(1);
+    Files.delete(target);
+    assertThat(mountLines(target)).isEmpty();
+    assertThat(mountLines(hostTarget)).as("unmounted on the host too").isEmpty();
   }
 
   @Test
-  void aDirectoryThatIsNoBundleMountIsLeftToTheSecretsVolumes() throws Exception {
+  void aDirectoryThatIsNoMountIsNotUnmounted() throws Exception {
     Files.createDirectories(target);
-    assertThat(mounts.unpublishIfBundle(target)).isFalse();
+    assertThat(table.unmountAll(target)).isZero();
     assertThat(target).exists();
-    assertThat(mounts.unpublishIfBundle(bundle)).as("the bundle itself").isFalse();
   }
 
   @Test
@@ -125,7 +155,7 @@ class InjectorBundleMountIT {
             PublishException.class,
             e -> assertThat(e.status()).isEqualTo(Status.Code.INVALID_ARGUMENT));
     InjectorBundleMount withoutBundle =
-        new InjectorBundleMount(Files.createDirectories(BASE.resolve("empty")));
+        new InjectorBundleMount(Files.createDirectories(BASE.resolve("empty")), table);
     assertThatThrownBy(
             () -> withoutBundle.publish(target, Map.of(InjectorBundleMount.ATTRIBUTE, "v1")))
         .isInstanceOfSatisfying(
