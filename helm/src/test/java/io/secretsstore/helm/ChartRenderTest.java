@@ -326,7 +326,8 @@ class ChartRenderTest {
             str(
                 RenderedChart.render(Profile.DEFAULT).applicationYaml(WEBHOOK),
                 "secrets-store.webhook.delivery"))
-        .isEqualTo("copy");
+        .as("the default is auto")
+        .isEqualTo("csi");
     for (String delivery : List.of("copy", "image-volume", "csi")) {
       assertThat(
               str(

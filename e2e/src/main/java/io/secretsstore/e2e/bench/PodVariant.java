@@ -38,7 +38,7 @@ public enum PodVariant {
     return switch (this) {
       case PLAIN -> "plain pod (baseline)";
       case FILES -> "5-file CSI secrets volume";
-      case ENV -> "5 env references (injector, copy delivery)";
+      case ENV -> "5 env references (injector, the chart's default delivery)";
       case BOTH -> "5-file volume + 5 env references";
     };
   }

@@ -44,6 +44,8 @@ public class WebhookConfiguration {
   PodMutator podMutator(
       WebhookProperties properties, KubernetesClient kubernetes, RegistryImageCommands images) {
     return new PodMutator(
-        properties, new KubernetesEnvSources(kubernetes, properties.secretReads()), images);
+        InjectorDeliveryChoice.resolve(properties, kubernetes),
+        new KubernetesEnvSources(kubernetes, properties.secretReads()),
+        images);
   }
 }

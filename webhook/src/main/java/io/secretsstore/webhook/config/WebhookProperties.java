@@ -19,8 +19,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tokenLifetime its lifetime (kubelet refreshes it)
  * @param allowedAddresses store addresses pods may name in {@code addr}; empty allows any
  * @param lookupTimeout how long reading ConfigMaps and Secrets named by envFrom may take
- * @param delivery {@code copy}: an init container copies the injector bundle into an in-memory
- *     volume (works everywhere, costs the bundle's size in every pod's memory); {@code
+ * @param delivery {@code auto} (default): {@code csi} when the cluster has our csi-driver's {@code
+ *     CSIDriver}, {@code copy} otherwise, decided once at start-up ({@link
+ *     InjectorDeliveryChoice}); {@code copy}: an init container copies the injector bundle into an
+ *     in-memory volume (works everywhere, costs the bundle's size in every pod's memory); {@code
  *     image-volume}: the injector image is mounted read-only as an image volume (Kubernetes 1.33+
  *     with image volumes enabled; nothing is copied); {@code csi}: the node's csi-driver serves the
  *     bundle its image carries as a read-only inline volume (nothing copied, nothing per pod)
@@ -39,7 +41,7 @@ public record WebhookProperties(
     @DefaultValue List<String> allowedAddresses,
     @DefaultValue("2s") Duration lookupTimeout,
     @DefaultValue Connection connection,
-    @DefaultValue("copy") String delivery,
+    @DefaultValue("auto") String delivery,
     @DefaultValue("10s") Duration admissionTimeout,
     @DefaultValue List<String> secretNamespaces) {
 
@@ -68,9 +70,9 @@ public record WebhookProperties(
       throw new IllegalArgumentException(
           "secrets-store.webhook.token-lifetime must be at least 10m (kubelet's minimum)");
     }
-    if (!List.of("copy", "image-volume", "csi").contains(delivery)) {
+    if (!List.of("auto", "copy", "image-volume", "csi").contains(delivery)) {
       throw new IllegalArgumentException(
-          "secrets-store.webhook.delivery must be copy, image-volume or csi: " + delivery);
+          "secrets-store.webhook.delivery must be auto, copy, image-volume or csi: " + delivery);
     }
     if (admissionTimeout.compareTo(Duration.ofSeconds(2)) < 0
         || admissionTimeout.compareTo(Duration.ofSeconds(30)) > 0) {
@@ -89,6 +91,22 @@ public record WebhookProperties(
       throw new IllegalArgumentException(
           "secrets-store.webhook.injector-pull-policy must be Always, IfNotPresent or Never");
     }
+  }
+
+  /** These properties with another {@code delivery} (what {@code auto} resolved to). */
+  public WebhookProperties withDelivery(String chosen) {
+    return new WebhookProperties(
+        injectorImage,
+        injectorPullPolicy,
+        mountPath,
+        tokenAudience,
+        tokenLifetime,
+        allowedAddresses,
+        lookupTimeout,
+        connection,
+        chosen,
+        admissionTimeout,
+        secretNamespaces);
   }
 
   /** Where pods may send their token: common-model's one rule (allowlist, module store, http). */

@@ -59,6 +59,10 @@ public final class PodMutator {
   private final InjectorContract injector;
 
   public PodMutator(WebhookProperties properties, EnvSources sources, ImageCommands images) {
+    if (properties.delivery().equals("auto")) {
+      throw new IllegalArgumentException(
+          "delivery auto must be resolved first (InjectorDeliveryChoice.resolve)");
+    }
     this.properties = properties;
     this.lookups = new AdmissionLookups(sources, images);
     this.injector = new InjectorContract(properties);
