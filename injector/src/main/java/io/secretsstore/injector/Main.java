@@ -119,7 +119,7 @@ public final class Main {
       ResolutionPlan plan = ResolutionPlan.of(env, config);
       store = new StoreSession(config, log);
       if (!plan.needsNoStore() || config.restartMode() != InjectorConfig.RestartMode.NONE) {
-        store.login(Instant.now().plus(config.clientTimeout()));
+        store.login(Instant.now().plus(config.loginTimeout()));
       }
       EnvironmentResolver resolver =
           new EnvironmentResolver(config, log, store, SecretFiles.inMemory());

@@ -269,7 +269,7 @@ class InjectorCorrectnessIT {
             env(
                 "VAULT_ADDR",
                 down,
-                "VAULT_CLIENT_TIMEOUT",
+                "VAULT_LOGIN_TIMEOUT",
                 "1s",
                 "A",
                 "secrets-store:secret/data/x#k"),

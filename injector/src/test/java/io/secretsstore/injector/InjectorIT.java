@@ -233,18 +233,18 @@ class InjectorIT {
         InjectorProcess.run(
             env(
                 "VAULT_ADDR", "http://127.0.0.1:" + closedPort(),
-                "VAULT_CLIENT_TIMEOUT", "2s",
+                "VAULT_LOGIN_TIMEOUT", "2s",
                 "DB_USER", "secrets-store:" + path("db") + "#user"),
             "env");
     assertThat(unreachable.exitCode()).isEqualTo(1);
-    assertThat(unreachable.stderr()).contains("did not succeed within 2.0s");
+    assertThat(unreachable.stderr()).contains("did not succeed within 2.0s (VAULT_LOGIN_TIMEOUT)");
 
     var noToken =
         InjectorProcess.run(
             env(
                 "VAULT_TOKEN_PATH",
                 work.resolve("absent").toString(),
-                "VAULT_CLIENT_TIMEOUT",
+                "VAULT_LOGIN_TIMEOUT",
                 "1s",
                 "DB_USER",
                 "secrets-store:" + path("db") + "#user"),
@@ -359,6 +359,26 @@ class InjectorIT {
     assertThat(result.exitCode()).as(result.stderr()).isZero();
     assertThat(result.stderr()).contains("login attempt 1 failed");
     assertThat(result.stdout()).contains("DB_USER=db-user");
+  }
+
+  /**
+   * On a starved node (a burst of pods on two cores) one login attempt can take the whole request
+   * timeout; the login goes on until VAULT_LOGIN_TIMEOUT instead of failing the container, which
+   * kubelet would only restart with its back-off (a new JVM start on the same starved node).
+   */
+  @Test
+  void aLoginAttemptThatTimesOutIsRetriedWithinTheLoginTimeout() throws Exception {
+    proxy.delayNext(1, Duration.ofSeconds(3));
+    var result =
+        InjectorProcess.run(
+            env(
+                "VAULT_CLIENT_TIMEOUT", "1s",
+                "VAULT_LOGIN_TIMEOUT", "1m",
+                "DB_USER", "secrets-store:" + path("db") + "#user"),
+            "env");
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stderr()).contains("login attempt 1 failed");
+    assertThat(result.stdout()).contains("DB_USER=db-user").doesNotContain("VAULT_LOGIN_TIMEOUT");
   }
 
   @Test

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A plain-HTTP reverse proxy in front of a store that counts requests by method and path, so tests
  * can assert store-side request counts (logins, reads) without an audit device. It can also answer
- * a number of requests with a chosen status before forwarding, to test retries (429, 5xx).
+ * a number of requests with a chosen status before forwarding, to test retries (429, 5xx), or hold
+ * them before forwarding, to test client timeouts (a slow store, a starved client).
  */
 public final class RequestCountingProxy implements AutoCloseable {
 
@@ -45,6 +46,8 @@ public final class RequestCountingProxy implements AutoCloseable {
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final AtomicInteger failuresToInject = new AtomicInteger();
   private volatile int injectedStatus = 503;
+  private final AtomicInteger delaysToInject = new AtomicInteger();
+  private volatile Duration injectedDelay = Duration.ZERO;
 
   public RequestCountingProxy(String targetAddress) {
     this.target =
@@ -93,6 +96,12 @@ public final class RequestCountingProxy implements AutoCloseable {
     failuresToInject.set(times);
   }
 
+  /** Holds each of the next {@code times} requests for {@code delay} before forwarding it. */
+  public void delayNext(int times, Duration delay) {
+    injectedDelay = delay;
+    delaysToInject.set(times);
+  }
+
   @Override
   public void close() {
     server.stop(0);
@@ -109,6 +118,14 @@ public final class RequestCountingProxy implements AutoCloseable {
         exchange.sendResponseHeaders(injectedStatus, body.length);
         exchange.getResponseBody().write(body);
         return;
+      }
+      if (delaysToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        try {
+          Thread.sleep(injectedDelay);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
       byte[] requestBody;
       try (InputStream in = exchange.getRequestBody()) {

@@ -35,8 +35,15 @@ public final class InjectorEnv {
   /** "true" to start the application even if a secret or key is missing. */
   public static final String VAULT_IGNORE_MISSING_SECRETS = "VAULT_IGNORE_MISSING_SECRETS";
 
-  /** Overall deadline for login + resolution, as a duration (default 10s). */
+  /** Timeout of one store request (a login attempt, a read), as a duration (default 10s). */
   public static final String VAULT_CLIENT_TIMEOUT = "VAULT_CLIENT_TIMEOUT";
+
+  /**
+   * How long the login is retried (connection errors, 429, 5xx, a token file not there yet) before
+   * the injector gives up, as a duration (default 2m): it outlasts a starved node or a short store
+   * outage, where a restart would only start the JVM again.
+   */
+  public static final String VAULT_LOGIN_TIMEOUT = "VAULT_LOGIN_TIMEOUT";
 
   /** Log level: error, warn, info, debug (default info). */
   public static final String VAULT_LOG_LEVEL = "VAULT_LOG_LEVEL";
@@ -82,6 +89,7 @@ public final class InjectorEnv {
           VAULT_SKIP_VERIFY,
           VAULT_IGNORE_MISSING_SECRETS,
           VAULT_CLIENT_TIMEOUT,
+          VAULT_LOGIN_TIMEOUT,
           VAULT_LOG_LEVEL,
           VAULT_JSON_LOG,
           VAULT_ENV_FROM_PATH,

@@ -19,10 +19,18 @@ import java.util.function.Supplier;
 
 /**
  * The injector's connection to the store: one Kubernetes-auth login with the pod's token file
- * (retried with backoff until the client timeout: in meshes like Istio the network is not ready in
- * the first seconds), then reads and writes with that token.
+ * (retried with backoff until the login timeout: in meshes like Istio the network is not ready in
+ * the first seconds, and on a starved node one attempt can take the whole request timeout), then
+ * reads and writes with that token. Every request is bounded by the client timeout.
  */
 public final class StoreSession implements AutoCloseable {
+
+  /**
+   * Longest pause between login attempts: a node's pods that wait for a store outage to end add up
+   * to at most one attempt per pod every few seconds, and find the store within that once it is
+   * back.
+   */
+  private static final Duration MAX_PAUSE = Duration.ofSeconds(5);
 
   private final InjectorConfig config;
   private final InjectorLog log;
@@ -35,17 +43,13 @@ public final class StoreSession implements AutoCloseable {
     if (config.skipVerify()) {
       log.warn("TLS verification of " + config.address() + " is off (VAULT_SKIP_VERIFY)");
     }
-    Duration request =
-        config.clientTimeout().compareTo(Duration.ofSeconds(10)) < 0
-            ? config.clientTimeout()
-            : Duration.ofSeconds(10);
     this.client =
         new InjectorStoreClient(
             config.address(),
             config.namespace(),
             config.tls().orElse(null),
             config.skipVerify(),
-            request);
+            config.clientTimeout());
   }
 
   /** Logs in, retrying connection problems, 429 and 5xx, and a token file that is not there yet. */
@@ -80,8 +84,8 @@ public final class StoreSession implements AutoCloseable {
             "login to "
                 + config.address()
                 + " did not succeed within "
-                + config.clientTimeout().toMillis() / 1000.0
-                + "s (VAULT_CLIENT_TIMEOUT)"
+                + config.loginTimeout().toMillis() / 1000.0
+                + "s (VAULT_LOGIN_TIMEOUT)"
                 + " ("
                 + attempt
                 + " attempts): "
@@ -96,10 +100,7 @@ public final class StoreSession implements AutoCloseable {
               + failure);
       Thread.sleep(
           pause.toMillis() + ThreadLocalRandom.current().nextLong(pause.toMillis() / 4 + 1));
-      pause =
-          pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0
-              ? Duration.ofSeconds(2)
-              : pause.multipliedBy(2);
+      pause = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
     }
   }
 
@@ -145,7 +146,7 @@ public final class StoreSession implements AutoCloseable {
         throw e;
       }
       try {
-        login(Instant.now().plus(config.clientTimeout()));
+        login(Instant.now().plus(config.loginTimeout()));
       } catch (ResolutionException | InterruptedException again) {
         if (again instanceof InterruptedException) {
           Thread.currentThread().interrupt();

@@ -21,6 +21,7 @@ class InjectorConfigTest {
             Map.of("VAULT_ADDR", "https://vault:8200", "VAULT_ROLE", "app"));
     assertThat(config.authPath()).isEqualTo("kubernetes");
     assertThat(config.clientTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.loginTimeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(config.pollInterval()).isEqualTo(Duration.ofSeconds(120));
     assertThat(config.restartMode()).isEqualTo(InjectorConfig.RestartMode.NONE);
     assertThat(config.logLevel()).isEqualTo(InjectorLog.Level.INFO);
@@ -51,6 +52,19 @@ class InjectorConfigTest {
     assertThat(config.jsonLog()).isTrue();
     assertThat(config.ignoreMissingSecrets()).isTrue();
     assertThat(config.tokenPath()).isEqualTo(Path.of("/tmp/token"));
+  }
+
+  @Test
+  void theLoginTimeoutIsItsOwnSettingNotTheRequestTimeout() throws Exception {
+    InjectorConfig config =
+        InjectorConfig.fromEnvironment(
+            Map.of(
+                "VAULT_ADDR", "https://vault:8200",
+                "VAULT_ROLE", "app",
+                "VAULT_CLIENT_TIMEOUT", "3s",
+                "VAULT_LOGIN_TIMEOUT", "5m"));
+    assertThat(config.clientTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(config.loginTimeout()).isEqualTo(Duration.ofMinutes(5));
   }
 
   @Test
