@@ -107,19 +107,24 @@ public final class RequestCountingProxy implements AutoCloseable {
     server.stop(0);
   }
 
+  /** Counts one injection down; true if there was one left to use. */
+  private static boolean takeOne(AtomicInteger remaining) {
+    return remaining.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+  }
+
   private void forward(HttpExchange exchange) throws IOException {
     try (exchange) {
       String path = exchange.getRequestURI().getRawPath();
       counts
           .computeIfAbsent(exchange.getRequestMethod() + " " + path, key -> new AtomicInteger())
           .incrementAndGet();
-      if (failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      if (takeOne(failuresToInject)) {
         byte[] body = "{\"errors\":[\"injected by the test proxy\"]}".getBytes();
         exchange.sendResponseHeaders(injectedStatus, body.length);
         exchange.getResponseBody().write(body);
         return;
       }
-      if (delaysToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      if (takeOne(delaysToInject)) {
         try {
           Thread.sleep(injectedDelay);
         } catch (InterruptedException e) {

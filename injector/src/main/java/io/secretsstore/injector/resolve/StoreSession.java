@@ -100,7 +100,8 @@ public final class StoreSession implements AutoCloseable {
               + failure);
       Thread.sleep(
           pause.toMillis() + ThreadLocalRandom.current().nextLong(pause.toMillis() / 4 + 1));
-      pause = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
+      Duration doubled = pause.multipliedBy(2);
+      pause = doubled.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : doubled;
     }
   }
 
