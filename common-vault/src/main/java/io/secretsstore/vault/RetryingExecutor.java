@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Timer;
 import io.secretsstore.vault.StoreClient.Operation;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
+import io.secretsstore.vault.error.StoreLoginException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -14,29 +15,46 @@ import java.util.function.Supplier;
  * StorePacing} permit, failures mapped to {@link StoreException}s, retryable ones repeated after a
  * jittered pause (or the store's {@code Retry-After}) that holds no permit. A write that reached
  * the store is never repeated; an interrupted caller's request is abandoned ({@code cancelled}),
- * not retried.
+ * not retried. An address that nothing could connect to moments ago is not tried again until its
+ * {@link StoreReachability} hold has passed.
  */
 final class RetryingExecutor {
 
   private final StoreConnection connection;
   private final StoreMetrics metrics;
   private final StorePacing pacing;
+  private final StoreReachability reachability;
 
-  RetryingExecutor(StoreConnection connection, StoreMetrics metrics, StorePacing pacing) {
+  RetryingExecutor(
+      StoreConnection connection,
+      StoreMetrics metrics,
+      StorePacing pacing,
+      StoreReachability reachability) {
     this.connection = connection;
     this.metrics = metrics;
     this.pacing = pacing;
+    this.reachability = reachability;
   }
 
   <T> T execute(Operation operation, String path, Supplier<T> call) {
     RetryPolicy policy = connection.retryPolicy();
     for (int attempt = 1; ; attempt++) {
+      Optional<String> refusal = reachability.refusal(connection.address());
+      if (refusal.isPresent()) {
+        // Nothing could connect moments ago: fail now, without a connection and without retries
+        // (the caller's own schedule, kubelet's or a rotation cycle's, comes back later).
+        metrics.recordFailFast(operation.tag);
+        throw unreachable(operation, path, refusal.get());
+      }
       Timer.Sample sample = metrics.startRequest();
       StoreException failure;
       boolean neverSent;
       Optional<Duration> retryAfter;
+      StoreReachability.Outcome outcome = StoreReachability.Outcome.UNKNOWN;
+      String cause = null;
       try {
         T result = pacing.attempt(call);
+        outcome = StoreReachability.Outcome.REACHED;
         metrics.recordRequest(sample, operation.tag, "success");
         return result;
       } catch (InterruptedException e) {
@@ -53,13 +71,21 @@ final class RetryingExecutor {
         failure = StoreErrorMapping.map(operation, connection.displayAddress(), path, e);
         neverSent = StoreErrorMapping.neverProcessed(e, failure);
         retryAfter = StoreErrorMapping.retryAfter(e);
+        outcome = StoreErrorMapping.reachability(e, failure);
+        cause = StoreErrorMapping.detailOf(failure);
         metrics.recordRequest(sample, operation.tag, failure.errorCode());
+      } finally {
+        reachability.attempted(connection.address(), outcome, cause);
       }
       // A write (issuing a certificate, dynamic credentials) that reached the store may have
       // happened: repeating it would issue twice. It is repeated only when the store provably did
       // not act on it (no connection, or 429).
       boolean mayRepeat = operation != Operation.WRITE || neverSent;
       if (!failure.retryable() || !mayRepeat || attempt >= policy.maxAttempts()) {
+        throw failure;
+      }
+      if (outcome == StoreReachability.Outcome.UNREACHABLE && reachability.enabled()) {
+        // The next attempt would only be refused by the hold this failure opened.
         throw failure;
       }
       // A store that says when to come back is believed, up to a bound; one that asks for longer
@@ -80,6 +106,15 @@ final class RetryingExecutor {
         throw cancelled(path, "while waiting to retry after: " + failure.getMessage(), interrupted);
       }
     }
+  }
+
+  private StoreException unreachable(Operation operation, String path, String why) {
+    String address = connection.displayAddress();
+    return operation == Operation.LOGIN
+        ? new StoreLoginException(
+            StoreErrorKind.UNREACHABLE, address, path, OptionalInt.empty(), why, null)
+        : new StoreException(
+            StoreErrorKind.UNREACHABLE, address, path, OptionalInt.empty(), why, null);
   }
 
   private StoreException cancelled(String path, String when, Throwable cause) {

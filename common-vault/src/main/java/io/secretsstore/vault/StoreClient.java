@@ -69,10 +69,11 @@ public final class StoreClient implements AutoCloseable {
       RestClient rest,
       StoreMetrics metrics,
       StorePacing pacing,
+      StoreReachability reachability,
       HttpClient http) {
     this.connection = connection;
     this.rest = rest;
-    this.retries = new RetryingExecutor(connection, metrics, pacing);
+    this.retries = new RetryingExecutor(connection, metrics, pacing, reachability);
     this.http = http;
     this.apiBase = URI.create(connection.displayAddress() + "/v1/");
   }
@@ -101,6 +102,19 @@ public final class StoreClient implements AutoCloseable {
    */
   public static StoreClient create(
       StoreConnection connection, StoreMetrics metrics, StorePacing pacing) {
+    return create(connection, metrics, pacing, StoreReachability.ALWAYS_TRY);
+  }
+
+  /**
+   * As {@link #create(StoreConnection, StoreMetrics, StorePacing)}, failing fast while {@code
+   * reachability} holds the connection's address as unreachable.
+   */
+  public static StoreClient create(
+      StoreConnection connection,
+      StoreMetrics metrics,
+      StorePacing pacing,
+      StoreReachability reachability) {
+    Objects.requireNonNull(reachability, "reachability");
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(pacing, "pacing");
@@ -125,7 +139,7 @@ public final class StoreClient implements AutoCloseable {
                         namespace ->
                             builder.requestInterceptor(
                                 VaultClients.createNamespaceInterceptor(namespace))));
-    return new StoreClient(connection, rest, metrics, pacing, http);
+    return new StoreClient(connection, rest, metrics, pacing, reachability, http);
   }
 
   public StoreConnection connection() {

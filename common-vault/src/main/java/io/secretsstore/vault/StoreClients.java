@@ -18,6 +18,7 @@ public final class StoreClients {
   private final StoreMetrics metrics;
   private final StorePacing pacing;
   private final int maxClients;
+  private final StoreReachability reachability;
   private final Map<StoreConnection, StoreClient> clients;
 
   public StoreClients(StoreMetrics metrics) {
@@ -31,6 +32,16 @@ public final class StoreClients {
 
   /** At most {@code maxClients} clients (at least 1). */
   public StoreClients(StoreMetrics metrics, StorePacing pacing, int maxClients) {
+    this(metrics, pacing, maxClients, StoreReachability.ALWAYS_TRY);
+  }
+
+  /**
+   * At most {@code maxClients} clients, whose requests fail fast while {@code reachability} holds
+   * their address as unreachable (one state per address, shared by all clients).
+   */
+  public StoreClients(
+      StoreMetrics metrics, StorePacing pacing, int maxClients, StoreReachability reachability) {
+    this.reachability = Objects.requireNonNull(reachability, "reachability");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.pacing = Objects.requireNonNull(pacing, "pacing");
     this.maxClients = Math.max(1, maxClients);
@@ -44,7 +55,7 @@ public final class StoreClients {
     synchronized (clients) {
       client = clients.get(connection);
       if (client == null) {
-        client = StoreClient.create(connection, metrics, pacing);
+        client = StoreClient.create(connection, metrics, pacing, reachability);
         clients.put(connection, client);
         if (clients.size() > maxClients) {
           var eldest = clients.entrySet().iterator();

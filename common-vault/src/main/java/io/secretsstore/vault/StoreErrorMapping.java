@@ -6,9 +6,11 @@ import io.secretsstore.vault.error.SecretNotFoundException;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.error.StoreLoginException;
+import io.secretsstore.vault.error.TlsHandshakeFailures;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,15 +188,39 @@ final class StoreErrorMapping {
   }
 
   /**
+   * What a failed attempt says about the address: {@code UNREACHABLE} when no connection could be
+   * made (refused, no route, unknown host, connect timeout), {@code REACHED} when something there
+   * answered (an HTTP status, a TLS handshake, an undecodable body), {@code UNKNOWN} otherwise (a
+   * connection cut or a request timeout after it was made).
+   */
+  static StoreReachability.Outcome reachability(RuntimeException e, StoreException failure) {
+    if (find(e, ConnectException.class) != null
+        || find(e, UnknownHostException.class) != null
+        || find(e, HttpConnectTimeoutException.class) != null) {
+      return StoreReachability.Outcome.UNREACHABLE;
+    }
+    if (failure.httpStatus().isPresent()
+        || failure.kind() == StoreErrorKind.TLS
+        || failure.kind() == StoreErrorKind.INVALID_RESPONSE) {
+      return StoreReachability.Outcome.REACHED;
+    }
+    return StoreReachability.Outcome.UNKNOWN;
+  }
+
+  /**
    * The cause in words. The JDK often leaves these messages empty ({@code ConnectException: }),
    * which says nothing to the user reading the pod's events.
    */
   static String describe(IOException io) {
+    if (find(io, SSLException.class) != null && TlsHandshakeFailures.connectionLost(io)) {
+      return TlsHandshakeFailures.CONNECTION_LOST;
+    }
     String message = io.getMessage() == null ? "" : Redaction.sanitize(io.getMessage()).strip();
     String cause =
         switch (io) {
           case ConnectException c -> "connection refused or no route: nothing answers there";
           case UnknownHostException u -> "unknown host: the name does not resolve";
+          case HttpConnectTimeoutException t -> "no connection within the connect timeout";
           case HttpTimeoutException t -> "no answer within the request timeout";
           default -> io.getClass().getSimpleName();
         };
@@ -204,6 +230,9 @@ final class StoreErrorMapping {
   private static StoreErrorKind ioKind(IOException io) {
     if (io instanceof HttpTimeoutException) {
       return StoreErrorKind.TIMEOUT;
+    }
+    if (find(io, SSLException.class) != null && TlsHandshakeFailures.connectionLost(io)) {
+      return StoreErrorKind.UNREACHABLE; // cut mid-handshake: another attempt may succeed
     }
     if (io instanceof SSLException) {
       return StoreErrorKind.TLS;

@@ -18,6 +18,9 @@ import java.util.Objects;
  *       retries: one sample per attempt), e.g. logins are {@code operation="login"};
  *   <li>{@code secrets_store_retries_total{operation,reason}}: attempts repeated after a retryable
  *       failure;
+ *   <li>{@code secrets_store_fail_fast_total{operation}}: requests answered at once, without a
+ *       connection, because nothing could connect to the store moments ago ({@link
+ *       StoreReachability});
  *   <li>{@code secrets_store_token_cache_total{result}}: token cache lookups, {@code result} is
  *       {@code hit}, {@code miss} (a login was made) or {@code joined} (waited for another caller's
  *       login of the same identity).
@@ -27,6 +30,7 @@ public final class StoreMetrics {
 
   public static final String REQUESTS = "secrets_store.requests";
   public static final String RETRIES = "secrets_store.retries";
+  public static final String FAIL_FAST = "secrets_store.fail_fast";
   public static final String TOKEN_CACHE = "secrets_store.token.cache";
 
   private final MeterRegistry registry;
@@ -64,6 +68,20 @@ public final class StoreMetrics {
         .tag("reason", reason)
         .register(registry)
         .increment();
+  }
+
+  void recordFailFast(String operation) {
+    Counter.builder(FAIL_FAST)
+        .description("Store requests failed without a connection: the store was unreachable")
+        .tag("operation", operation)
+        .register(registry)
+        .increment();
+  }
+
+  /** Number of requests failed fast for an operation; for tests and benchmarks. */
+  public long failFastCount(String operation) {
+    Counter counter = registry.find(FAIL_FAST).tag("operation", operation).counter();
+    return counter == null ? 0 : (long) counter.count();
   }
 
   /** Records a token cache lookup; {@code result} is hit, miss or joined. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.secretsstore.testkit.ClosingServer;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
@@ -363,6 +364,27 @@ class StoreClientIT {
             });
     assertThat(own.requestCount("login", "unreachable"))
         .isEqualTo(RetryPolicy.DEFAULT.maxAttempts());
+  }
+
+  @Test
+  void aHandshakeCutByTheStoreSideIsUnreachableAndRetried() {
+    try (ClosingServer closing = new ClosingServer()) {
+      StoreMetrics own = StoreMetrics.unexported();
+      StoreClient cut =
+          StoreClient.create(StoreConnection.builder(closing.httpsAddress()).build(), own);
+
+      assertThatThrownBy(() -> cut.login("kubernetes", "app", jwt()))
+          .isInstanceOfSatisfying(
+              StoreLoginException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(StoreErrorKind.UNREACHABLE);
+                assertThat(e.getMessage())
+                    .contains("closed during the TLS handshake")
+                    .doesNotContain("Exception");
+              });
+      // Transient, so retried; not refused, so it opens no fail-fast hold either.
+      assertThat(closing.connections()).isEqualTo(RetryPolicy.DEFAULT.maxAttempts());
+    }
   }
 
   @Test

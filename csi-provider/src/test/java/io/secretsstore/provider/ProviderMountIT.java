@@ -825,6 +825,53 @@ class ProviderMountIT {
     }
   }
 
+  /**
+   * Issue 14 item 8: during an outage kubelet keeps publishing every waiting volume. A publish to
+   * an address that refused a connection moments ago fails at once, without connecting: one
+   * connection attempt per hold (1 s, doubling up to secrets-store.provider.unreachable-hold, 5 s
+   * by default), not one per publish and path with its retries (before: 3 attempts per publish).
+   * Counted by the client's request metric (one sample per attempt); bounded by the elapsed time,
+   * so a slow machine cannot make it fail.
+   */
+  @Test
+  void publishesToAnAddressThatRefusedConnectionsFailFastWithoutConnecting() throws Exception {
+    String dead = "http://127.0.0.1:" + freePort();
+    String files =
+        "["
+            + file("a", "secret/data/" + prefix + "/one", "k")
+            + ","
+            + file("b", "secret/data/" + prefix + "/two", "k")
+            + ","
+            + file("c", "secret/data/" + prefix + "/three", "k")
+            + "]";
+    Map<String, String> request = ssi("app", files, Map.of("address", dead));
+    long attemptsBefore = storeMetrics.requestCount("login", "unreachable");
+    long fastBefore = storeMetrics.failFastCount("login");
+    int publishes = 30;
+
+    long start = System.nanoTime();
+    List<ProviderClient.Failure> failures = new ArrayList<>();
+    for (int i = 0; i < publishes; i++) {
+      failures.add(
+          failure(catchThrowableOfType(StatusRuntimeException.class, () -> client.mount(request))));
+    }
+    double elapsedSeconds = (System.nanoTime() - start) / 1e9;
+
+    long attempts = storeMetrics.requestCount("login", "unreachable") - attemptsBefore;
+    long failedFast = storeMetrics.failFastCount("login") - fastBefore;
+    // The first publish connects once (no retry: the next attempt would be refused); later ones
+    // connect only when a hold has passed, and holds are at least 1 s.
+    assertThat(attempts).isBetween(1L, 2L + (long) elapsedSeconds);
+    // Every other login (one per publish, or one per file when a publish's reads do not overlap)
+    // was refused without a connection.
+    assertThat(attempts + failedFast).isBetween((long) publishes, 3L * publishes);
+    assertFailure(
+        failures.getFirst(), Status.Code.FAILED_PRECONDITION, "unreachable", "connection refused");
+    assertFailure(
+        failures.getLast(), Status.Code.FAILED_PRECONDITION, "unreachable", "not contacted again");
+    assertThat(failures.getLast().message()).contains(dead).doesNotContain("Exception");
+  }
+
   @Test
   void aCallerWhoseTokenNamesAnotherAccountGetsNothing() {
     String path = "secret/data/" + prefix + "/guarded";

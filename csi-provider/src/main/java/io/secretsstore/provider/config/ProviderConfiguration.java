@@ -10,6 +10,7 @@ import io.secretsstore.provider.mount.StoreAccessPolicy;
 import io.secretsstore.vault.StoreClients;
 import io.secretsstore.vault.StoreMetrics;
 import io.secretsstore.vault.StorePacing;
+import io.secretsstore.vault.StoreReachability;
 import io.secretsstore.vault.login.TokenCache;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,8 +30,14 @@ public class ProviderConfiguration {
 
   @Bean
   StoreClients storeClients(StoreMetrics metrics, ProviderProperties properties) {
-    // One pool of store permits for every connection; a permit is held per attempt only.
-    return new StoreClients(metrics, new StorePacing(properties.maxStoreConcurrency()));
+    // One pool of store permits for every connection; a permit is held per attempt only. During an
+    // outage kubelet keeps publishing every waiting volume: an address that refused a connection
+    // costs one attempt per hold, not one per publish (issue 14).
+    return new StoreClients(
+        metrics,
+        new StorePacing(properties.maxStoreConcurrency()),
+        StoreClients.DEFAULT_MAX_CLIENTS,
+        new StoreReachability(properties.unreachableHold()));
   }
 
   @Bean

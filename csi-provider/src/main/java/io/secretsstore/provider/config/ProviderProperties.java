@@ -25,6 +25,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxResponseBytes limit of the file contents of one mount, below the driver's 4 MiB gRPC
  *     message limit
  * @param requestTimeout timeout of one store request
+ * @param unreachableHold the longest time a store address that refused a connection is not
+ *     contacted again (requests fail at once meanwhile; the hold starts at 1 s and doubles with
+ *     every failed probe); 0 turns fail-fast off
  * @param caCertDir the only directory an upstream {@code vaultCACertPath} may name a file in; unset
  *     refuses the parameter
  * @param objectVersionKeyFile where the key of the object-version HMAC is kept, so versions stay
@@ -44,6 +47,7 @@ public record ProviderProperties(
     @DefaultValue("2s") Duration coalesceWindow,
     @DefaultValue("3145728") int maxResponseBytes,
     @DefaultValue("10s") Duration requestTimeout,
+    @DefaultValue("5s") Duration unreachableHold,
     Path objectVersionKeyFile,
     Path caCertDir) {
 

@@ -33,6 +33,7 @@ class StoreAccessPolicyTest {
             Duration.ofSeconds(2),
             1000,
             Duration.ofSeconds(10),
+            Duration.ofSeconds(5),
             null,
             null),
         new ConnectionDefaults(MODULE, "", "kubernetes", "", List.of()));

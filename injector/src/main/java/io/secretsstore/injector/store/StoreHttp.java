@@ -5,6 +5,7 @@ import io.secretsstore.vault.error.Redaction;
 import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.error.StoreLoginException;
+import io.secretsstore.vault.error.TlsHandshakeFailures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -173,6 +174,10 @@ final class StoreHttp {
     if (e instanceof SocketTimeoutException) {
       kind = StoreErrorKind.TIMEOUT;
       detail = "no answer within " + timeout.toMillis() + " ms";
+    } else if (find(e, SSLException.class) != null && TlsHandshakeFailures.connectionLost(e)) {
+      // Cut mid-handshake (a store or proxy going down): retried like a refused connection.
+      kind = StoreErrorKind.UNREACHABLE;
+      detail = TlsHandshakeFailures.CONNECTION_LOST;
     } else if (find(e, SSLException.class) != null) {
       kind = StoreErrorKind.TLS;
       detail = tlsDetail(e);

@@ -3,6 +3,7 @@ package io.secretsstore.injector.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.secretsstore.testkit.ClosingServer;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.ServiceAccountTokens;
@@ -13,7 +14,9 @@ import io.secretsstore.vault.RetryPolicy;
 import io.secretsstore.vault.StoreClient;
 import io.secretsstore.vault.StoreConnection;
 import io.secretsstore.vault.StoreMetrics;
+import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
+import io.secretsstore.vault.error.TlsHandshakeFailures;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -157,6 +160,33 @@ class StoreClientParityIT {
         () -> theirs.login(auth, "app", jwt),
         () -> mine.login(auth, "app", jwt),
         false);
+  }
+
+  /**
+   * A store (or the proxy in front of it) going down cuts connections mid-handshake: both clients
+   * call it unreachable, which is retried, not a TLS problem, which is final (seen in the system
+   * benchmark's outage phase: injectors exited with "TLS handshake with the store failed").
+   */
+  @Test
+  void aHandshakeCutByTheStoreSideIsUnreachableInBoth() throws Exception {
+    try (ClosingServer closing = new ClosingServer()) {
+      StoreClient theirs = commonClient(closing.httpsAddress());
+      InjectorStoreClient mine =
+          new InjectorStoreClient(
+              URI.create(closing.httpsAddress()),
+              Optional.empty(),
+              javax.net.ssl.SSLContext.getDefault(),
+              false,
+              Duration.ofSeconds(10));
+      sameFailure(
+          "handshake cut",
+          () -> theirs.login(auth, "app", jwt),
+          () -> mine.login(auth, "app", jwt),
+          false);
+      Throwable ours = catchThrowable(() -> mine.login(auth, "app", jwt));
+      assertThat(((StoreException) ours).kind()).isEqualTo(StoreErrorKind.UNREACHABLE);
+      assertThat(ours.getMessage()).contains(TlsHandshakeFailures.CONNECTION_LOST);
+    }
   }
 
   @Test
