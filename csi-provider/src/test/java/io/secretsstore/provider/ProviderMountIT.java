@@ -872,6 +872,56 @@ class ProviderMountIT {
     assertThat(failures.getLast().message()).contains(dead).doesNotContain("Exception");
   }
 
+  /**
+   * Issue 16 item 6, the tenant's side: a volume that names the store's token backend would get the
+   * provider's login token for the pod's role written into the pod (auth/token/lookup-self answers
+   * the caller's token; a write to auth/token/create mints one). Refused before any store request,
+   * in both dialects, also behind a namespace prefix; sys/ likewise.
+   */
+  @Test
+  void theStoresAuthAndSysPathsAreNeverDeliveredIntoAPod() {
+    Function<Map<String, String>, ProviderClient.Failure> fail =
+        attributes ->
+            failure(
+                catchThrowableOfType(StatusRuntimeException.class, () -> client.mount(attributes)));
+    String lookupSelf =
+        """
+        - objectName: "token"
+          secretPath: "auth/token/lookup-self"
+          secretKey: "id"
+        """;
+    String create =
+        """
+        - objectName: "child"
+          secretPath: "/auth/token/create"
+          method: "POST"
+          secretKey: "client_token"
+        """;
+    assertFailure(
+        fail.apply(spc("app", lookupSelf, Map.of("vaultAuthMountPath", auth))),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "object 'token': path 'auth/token/lookup-self' is under the store's auth/");
+    assertFailure(
+        fail.apply(spc("app", create, Map.of("vaultAuthMountPath", auth))),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "object 'child': path '/auth/token/create' is under the store's auth/");
+    assertFailure(
+        fail.apply(
+            ssi("app", "[" + file("t", "team-a/auth/token/lookup-self", "id") + "]", Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "file 't': path 'team-a/auth/token/lookup-self' reaches the store's token backend");
+    assertFailure(
+        fail.apply(ssi("app", "[" + file("s", "sys/config/state/sanitized", "x") + "]", Map.of())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid_parameters",
+        "is under the store's sys/");
+    // Nothing reached the store: no login, no read.
+    assertThat(proxy.counts()).isEmpty();
+  }
+
   @Test
   void aCallerWhoseTokenNamesAnotherAccountGetsNothing() {
     String path = "secret/data/" + prefix + "/guarded";

@@ -5,6 +5,7 @@ import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretTarget;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
 import io.secretsstore.model.crd.SsiPatterns;
+import io.secretsstore.model.reference.ReservedStorePaths;
 import io.secretsstore.model.values.Durations;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -72,6 +73,10 @@ public final class ImportValidation {
           || isBlank(file.getSource().getPath())
           || isBlank(file.getSource().getKey())) {
         problems.add(where + " ('" + name + "') needs source.path and source.key");
+      } else {
+        // The one rule the provider and the injector apply too (issue 16 item 6).
+        ReservedStorePaths.refusal(file.getSource().getPath())
+            .ifPresent(why -> problems.add(where + " ('" + name + "'): " + why));
       }
     }
   }

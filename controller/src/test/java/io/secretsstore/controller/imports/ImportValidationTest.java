@@ -35,6 +35,15 @@ class ImportValidationTest {
         spec -> spec.getFiles().add(file("a/b", "secret/data/db", "x")),
         "name 'a/b' is not a plain file name");
     assertProblem(
+        spec -> spec.getFiles().add(file("token", "auth/token/lookup-self", "id")),
+        "spec.files[1] ('token'): path 'auth/token/lookup-self' is under the store's auth/");
+    assertProblem(
+        spec -> spec.getFiles().add(file("t", "team-a/auth/token/lookup-self", "id")),
+        "reaches the store's token backend (auth/token)");
+    assertProblem(
+        spec -> spec.getFiles().add(file("cfg", "sys/config/cors", "x")),
+        "path 'sys/config/cors' is under the store's sys/");
+    assertProblem(
         spec -> spec.getFiles().add(file("nokey", "secret/data/db", "")),
         "spec.files[1] ('nokey') needs source.path and source.key");
     assertProblem(

@@ -4,6 +4,7 @@ import io.secretsstore.model.crd.SsiPatterns;
 import io.secretsstore.model.names.CsiNames;
 import io.secretsstore.model.provider.ErrorCode;
 import io.secretsstore.model.provider.ProviderProtocol;
+import io.secretsstore.model.reference.ReservedStorePaths;
 import io.secretsstore.provider.mount.FileRequest.SecretSource;
 import io.secretsstore.provider.mount.MountParameters.Dialect;
 import io.secretsstore.provider.mount.MountParameters.PodInfo;
@@ -94,6 +95,7 @@ public final class MountParametersParser {
       }
       ValueEncoding encoding =
           file.path("decodeBase64").asBoolean(false) ? ValueEncoding.BASE64 : ValueEncoding.UTF8;
+      requireDeliverable("file '" + name + "'", path);
       files.add(
           new FileRequest(
               name,
@@ -206,6 +208,7 @@ public final class MountParametersParser {
             ErrorCode.INVALID_PARAMETERS,
             "object '" + name + "': secretArgs other than version need method POST or PUT");
       }
+      requireDeliverable("object '" + name + "'", secretPath);
       String key = text(object.get("secretKey"));
       files.add(
           new FileRequest(
@@ -389,5 +392,14 @@ public final class MountParametersParser {
     }
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** common-model's one rule: no auth/ or sys/ path is delivered into a pod (issue 16 item 6). */
+  private static void requireDeliverable(String what, String path) {
+    ReservedStorePaths.refusal(path)
+        .ifPresent(
+            why -> {
+              throw MountException.invalid(ErrorCode.INVALID_PARAMETERS, what + ": " + why);
+            });
   }
 }

@@ -7,12 +7,12 @@ import io.secretsstore.model.reference.EnvFromPathList;
 import io.secretsstore.model.reference.ParsedValue;
 import io.secretsstore.model.reference.ReferenceParser;
 import io.secretsstore.model.reference.ReferenceSyntaxException;
+import io.secretsstore.model.reference.ReservedStorePaths;
 import io.secretsstore.model.reference.SecretLocation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the container's environment asks of the store, parsed and checked before the injector logs
@@ -24,12 +24,6 @@ import java.util.Set;
  * @param fromPaths the {@code env-from-path} locations, in order
  */
 public record ResolutionPlan(Map<String, ParsedValue> entries, List<SecretLocation> fromPaths) {
-
-  /**
-   * Store paths no reference may name: {@code auth/} (e.g. {@code auth/token/lookup-self} answers
-   * the injector's own token) and {@code sys/} (the store's configuration).
-   */
-  static final Set<String> REFUSED_MOUNTS = Set.of("auth", "sys");
 
   public static ResolutionPlan of(Map<String, String> environment, InjectorConfig config)
       throws ResolutionException {
@@ -98,19 +92,15 @@ public record ResolutionPlan(Map<String, ParsedValue> entries, List<SecretLocati
   }
 
   static boolean isRefused(String path) {
-    String trimmed = path.strip();
-    while (trimmed.startsWith("/")) {
-      trimmed = trimmed.substring(1);
-    }
-    int slash = trimmed.indexOf('/');
-    return REFUSED_MOUNTS.contains(slash < 0 ? trimmed : trimmed.substring(0, slash));
+    return ReservedStorePaths.refusal(path).isPresent();
   }
 
   private static String refused(String where, String path) {
     return where
         + ": the path "
         + path
-        + " is refused: references may not read or write auth/ or sys/ paths (they reveal the"
-        + " injector's store token or the store's configuration)";
+        + " is refused: references may not read or write auth/ or sys/ paths, nor auth/token"
+        + " behind a namespace (they reveal the injector's store token or the store's"
+        + " configuration)";
   }
 }

@@ -56,7 +56,8 @@ class ResolutionPlanTest {
         "prefix-${secrets-store:auth/token/lookup-self#id}",
         "secrets-store:auth/token/lookup-self#${.id}",
         ">>secrets-store:auth/token/create#client_token",
-        ">>secrets-store:sys/wrapping/wrap#token#{}"
+        ">>secrets-store:sys/wrapping/wrap#token#{}",
+        "secrets-store:team-a/auth/token/lookup-self#id"
       })
   void authAndSysPathsAreRefusedBeforeAnyRequest(String value) {
     ResolutionException refused =
@@ -64,7 +65,8 @@ class ResolutionPlanTest {
             ResolutionException.class, () -> ResolutionPlan.of(Map.of("T", value), config("")));
     assertThat(refused.getMessage())
         .startsWith("variable T: the path ")
-        .contains("is refused: references may not read or write auth/ or sys/ paths");
+        .contains(
+            "is refused: references may not read or write auth/ or sys/ paths, nor auth/token");
   }
 
   @Test
