@@ -1,7 +1,7 @@
 package io.secretsstore.driver;
 
-import io.secretsstore.driver.fs.LinuxMounts;
 import io.secretsstore.driver.fs.MountTable;
+import io.secretsstore.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,7 +30,7 @@ final class TestMounts {
       }
       for (Path mount : mounts) {
         try {
-          LinuxMounts.unmount(mount);
+          Mounts.unmount(mount);
         } catch (IOException e) {
           System.err.println("could not unmount " + mount + ": " + e.getMessage());
         }

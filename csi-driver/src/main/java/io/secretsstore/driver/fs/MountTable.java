@@ -1,5 +1,6 @@
 package io.secretsstore.driver.fs;
 
+import io.secretsstore.linux.Mounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ public final class MountTable {
     int removed = 0;
     // Bounded: a mount that cannot be removed ends in the unmount's error, not an endless loop.
     while (removed < 64 && isMountPoint(target)) {
-      if (!LinuxMounts.unmount(target)) {
+      if (!Mounts.unmount(target)) {
         break;
       }
       removed++;

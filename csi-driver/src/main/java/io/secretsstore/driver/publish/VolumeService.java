@@ -2,12 +2,12 @@ package io.secretsstore.driver.publish;
 
 import io.grpc.Status;
 import io.secretsstore.driver.fs.AtomicWriter;
-import io.secretsstore.driver.fs.LinuxMounts;
 import io.secretsstore.driver.fs.MountTable;
 import io.secretsstore.driver.provider.ProviderClients;
 import io.secretsstore.driver.state.VolumeStateStore;
 import io.secretsstore.driver.status.PodEvents;
 import io.secretsstore.driver.status.PodStatusWriter;
+import io.secretsstore.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -198,9 +198,9 @@ public final class VolumeService {
       Files.createDirectories(target);
       if (mountTable.isTmpfsMountPoint(target)) {
         // Left over by a crashed attempt or an unknown writer: start clean.
-        LinuxMounts.unmount(target);
+        Mounts.unmount(target);
       }
-      LinuxMounts.mountTmpfs(target, settings.tmpfsSizeBytes());
+      Mounts.mountTmpfs(target, settings.tmpfsSizeBytes(), 0755);
     } catch (IOException e) {
       cleanUp(target);
       throw new PublishException(Status.Code.INTERNAL, "mount_failed", e.getMessage(), e);
@@ -241,7 +241,7 @@ public final class VolumeService {
   private void cleanUp(Path target) {
     try {
       if (mountTable.isTmpfsMountPoint(target)) {
-        LinuxMounts.unmount(target);
+        Mounts.unmount(target);
       }
       Files.deleteIfExists(target);
     } catch (IOException | RuntimeException e) {
