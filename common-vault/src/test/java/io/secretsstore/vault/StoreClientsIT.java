@@ -51,4 +51,45 @@ class StoreClientsIT {
     assertThat(clients.size()).isEqualTo(8);
     assertThat(created.get(92).isClosed()).isTrue();
   }
+
+  /**
+   * A tenant naming many connections evicts others' clients from the cache; a client leased by a
+   * mount in progress stays open and working until that mount ends, and is closed then.
+   */
+  @Test
+  void anEvictedClientStaysOpenUntilItsLastLeaseEnds() {
+    OpenBaoServer store = SharedStore.store();
+    String path = SharedStore.unique("leased");
+    store.admin().putKv2("secret", path, Map.of("k", "v"));
+    StoreClients clients = new StoreClients(StoreMetrics.unexported(), new StorePacing(4), 2);
+    StoreConnection victim = StoreConnection.builder(store.address()).build();
+
+    StoreClients.Lease mount = clients.lease(victim);
+    StoreClients.Lease second = clients.lease(victim);
+    for (int i = 0; i < 10; i++) {
+      clients.forConnection(
+          StoreConnection.builder(store.address()).namespace("attacker-" + i).build());
+    }
+    assertThat(clients.size()).isEqualTo(2);
+    assertThat(mount.client()).isSameAs(second.client());
+    assertThat(mount.client().isClosed()).isFalse();
+    assertThat(
+            mount
+                .client()
+                .readKv(
+                    VaultToken.of(store.rootToken()), "secret/data/" + path, OptionalInt.empty())
+                .data())
+        .containsEntry("k", "v");
+
+    second.close();
+    assertThat(mount.client().isClosed()).isFalse();
+    mount.close();
+    mount.close(); // idempotent
+    assertThat(mount.client().isClosed()).isTrue();
+    // The connection gets a new client; a lease of a cached client closes nothing.
+    try (StoreClients.Lease again = clients.lease(victim)) {
+      assertThat(again.client()).isNotSameAs(mount.client());
+    }
+    assertThat(clients.forConnection(victim).isClosed()).isFalse();
+  }
 }

@@ -150,12 +150,28 @@ public final class MountService {
     ServiceAccountJwt caller = verifiedCaller(jwt, parameters.pod().serviceAccount());
     access.checkAudience(chosen, caller, parameters.address());
     StoreConnection connection = connection(parameters);
-    StoreClient client;
+    // Held for the whole mount: a tenant naming many connections cannot close it under us.
+    try (StoreClients.Lease lease = lease(connection)) {
+      return mount(parameters, defaultMode, cancellation, jwt, caller, connection, lease.client());
+    }
+  }
+
+  private StoreClients.Lease lease(StoreConnection connection) {
     try {
-      client = clients.forConnection(connection);
+      return clients.lease(connection);
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw MountException.invalid(ErrorCode.INVALID_PARAMETERS, e.getMessage());
     }
+  }
+
+  private MountResponse mount(
+      MountParameters parameters,
+      int defaultMode,
+      MountCancellation cancellation,
+      String jwt,
+      ServiceAccountJwt caller,
+      StoreConnection connection,
+      StoreClient client) {
     String authPath = parameters.authPath().orElse(defaults.authPath());
     KubernetesLogin login =
         new KubernetesLogin(
