@@ -110,6 +110,8 @@ final class DriverHarness implements AutoCloseable {
             Stream.concat(
                     Stream.of(
                         "--secrets-store.provider.socket-dir=" + providersDir,
+                        "--secrets-store.provider.object-version-key-file="
+                            + root.resolve("provider-state/object-version.key"),
                         "--secrets-store.connection.url=" + proxy.address(),
                         "--secrets-store.connection.auth-path=" + auth,
                         "--server.port=0"),

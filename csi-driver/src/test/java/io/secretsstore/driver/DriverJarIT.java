@@ -153,6 +153,10 @@ class DriverJarIT {
     Path providers = Files.createDirectory(kubeletRoot.resolve("providers"));
     Files.setPosixFilePermissions(providers, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path providerSocket = providers.resolve("vault.sock");
+    // The chart's emptyDir "state" of the provider pod: its object-version key goes there.
+    Path providerState = Files.createDirectory(kubeletRoot.resolve("provider-state"));
+    Files.setAttribute(providerState, "unix:uid", NonRootJar.UID);
+    Files.setPosixFilePermissions(providerState, PosixFilePermissions.fromString("rwx------"));
     try (NonRootJar provider =
         NonRootJar.start(
             Path.of(
@@ -160,6 +164,8 @@ class DriverJarIT {
                     "provider.jar", "../csi-provider/target/csi-provider-0.1.0-SNAPSHOT.jar")),
             List.of(
                 "--secrets-store.provider.socket-dir=" + providers,
+                "--secrets-store.provider.object-version-key-file="
+                    + providerState.resolve("object-version.key"),
                 "--server.port=0",
                 "--secrets-store.connection.url=http://127.0.0.1:1"))) {
       await()

@@ -33,6 +33,7 @@ import io.secretsstore.model.csi.v1.GetPluginInfoRequest;
 import io.secretsstore.model.csi.v1.NodeGetCapabilitiesRequest;
 import io.secretsstore.model.csi.v1.NodeGetInfoRequest;
 import io.secretsstore.model.csi.v1.NodeStageVolumeRequest;
+import io.secretsstore.model.csi.v1.NodeUnpublishVolumeRequest;
 import io.secretsstore.model.names.CsiNames;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -623,6 +624,97 @@ class DriverPublishIT {
     assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(refused.getStatus().getDescription()).contains("not mounted by this driver");
     assertThat(Files.readString(target.resolve("data"))).isEqualTo("not ours");
+  }
+
+  /**
+   * NodeUnpublishVolume unmounts and deletes as root, so its target gets the publish checks (issue
+   * 14 item 9): a target outside kubelet's pods directory, one that climbs out with {@code ..}, and
+   * one that leads through a symbolic link below the pods directory (as the target itself, or as a
+   * pod directory) are refused with INVALID_ARGUMENT, and the victim outside (a real tmpfs with a
+   * file and an empty directory in it) is still mounted with everything in it.
+   */
+  @Test
+  void unpublishRefusesTargetsThatLeadOutsideThePodsDirectory() throws Exception {
+    Path victim = Files.createDirectories(h.root.resolve("victim"));
+    Mounts.mountTmpfs(victim, 1024 * 1024, 0755);
+    Pod linked = pod("unpublish-linked-1");
+    Pod linkedPod = pod("unpublish-linked-pod-1");
+    Path linkedTarget = h.kubelet().target(linked);
+    Path linkedPodDir = h.podsDir.resolve(linkedPod.uid());
+    try {
+      Files.writeString(victim.resolve("secret"), "victim's");
+      Path victimsEmptyDir =
+          Files.createDirectories(victim.resolve("volumes/kubernetes.io~csi/secrets/mount"));
+
+      // (a) outside kubelet's pods directory
+      assertUnpublishRefused(
+          "outside-1",
+          victim.toString(),
+          "target path '" + victim + "' is outside kubelet's pods directory " + h.podsDir);
+
+      // (b) not normalized: climbs out of the pods directory with ..
+      Pod climbing = pod("unpublish-climbing-1");
+      String climbingPath = h.kubelet().target(climbing) + "/../../../../../../../victim";
+      assertThat(Path.of(climbingPath).normalize()).isEqualTo(victim);
+      assertUnpublishRefused(
+          climbing.volumeId(),
+          climbingPath,
+          "target path '" + climbingPath + "' is not an absolute, normalized path");
+
+      // (c1) the target itself is a symbolic link to the victim
+      Files.createDirectories(linkedTarget.getParent());
+      Files.createSymbolicLink(linkedTarget, victim);
+      assertUnpublishRefused(
+          linked.volumeId(),
+          linkedTarget.toString(),
+          "target path '"
+              + linkedTarget
+              + "' leads through the symbolic link "
+              + linkedTarget
+              + "; kubelet's volume paths have none, so nothing was touched");
+
+      // (c2) the pod's directory is a symbolic link: the target resolves to an empty directory
+      // inside the victim, which a plain delete would remove
+      Files.createSymbolicLink(linkedPodDir, victim);
+      Path throughPodDir = h.kubelet().target(linkedPod);
+      assertThat(throughPodDir.toRealPath()).isEqualTo(victimsEmptyDir.toRealPath());
+      assertUnpublishRefused(
+          linkedPod.volumeId(),
+          throughPodDir.toString(),
+          "target path '"
+              + throughPodDir
+              + "' leads through the symbolic link "
+              + linkedPodDir
+              + "; kubelet's volume paths have none, so nothing was touched");
+
+      assertThat(mountInfo(victim)).hasSize(1);
+      assertThat(mountInfo(victim).getFirst()).contains(" - tmpfs ");
+      assertThat(Files.readString(victim.resolve("secret"))).isEqualTo("victim's");
+      assertThat(victimsEmptyDir).isEmptyDirectory();
+      assertThat(Files.readSymbolicLink(linkedTarget)).isEqualTo(victim);
+      assertThat(Files.readSymbolicLink(linkedPodDir)).isEqualTo(victim);
+    } finally {
+      Files.deleteIfExists(linkedTarget);
+      Files.deleteIfExists(linkedPodDir);
+      Mounts.unmount(victim);
+    }
+  }
+
+  private static void assertUnpublishRefused(String volumeId, String targetPath, String message) {
+    StatusRuntimeException refused =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                h.kubelet()
+                    .node
+                    .nodeUnpublishVolume(
+                        NodeUnpublishVolumeRequest.newBuilder()
+                            .setVolumeId(volumeId)
+                            .setTargetPath(targetPath)
+                            .build()));
+    assertThat(refused).as(targetPath).isNotNull();
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(refused.getStatus().getDescription()).isEqualTo(message);
   }
 
   // ------------------------------------------------------------------ rotation

@@ -75,6 +75,9 @@ class ProviderMountBenchmark {
     admin.putKv2("secret", prefix + "/api", Map.of("token", "t"));
     admin.putKv2("secret", prefix + "/tls", Map.of("key", "k".repeat(2048)));
     registry.add("secrets-store.provider.socket-dir", socketDir::toString);
+    registry.add(
+        "secrets-store.provider.object-version-key-file",
+        () -> socketDir + "-state/object-version.key");
     registry.add("secrets-store.connection.url", store::address);
     registry.add("secrets-store.connection.auth-path", () -> auth);
   }

@@ -83,6 +83,9 @@ class ProviderMountIT {
   static void properties(DynamicPropertyRegistry registry) throws Exception {
     setUpStore();
     registry.add("secrets-store.provider.socket-dir", socketDir::toString);
+    registry.add(
+        "secrets-store.provider.object-version-key-file",
+        () -> socketDir + "-state/object-version.key");
     registry.add("secrets-store.connection.url", proxy::address);
     registry.add("secrets-store.connection.auth-path", () -> auth);
     // Publish-time sharing is bounded by freshness; a long bound lets tests assert exact counts

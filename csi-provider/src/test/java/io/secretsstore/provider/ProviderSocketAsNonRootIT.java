@@ -35,6 +35,7 @@ class ProviderSocketAsNonRootIT {
   Path base;
   Path providers;
   Path socket;
+  Path state;
 
   @BeforeEach
   void kubeletsHostPath() throws Exception {
@@ -43,6 +44,10 @@ class ProviderSocketAsNonRootIT {
     providers = Files.createDirectory(base.resolve("providers"));
     Files.setPosixFilePermissions(providers, PosixFilePermissions.fromString("rwxr-xr-x"));
     socket = providers.resolve("vault.sock");
+    // The chart's emptyDir "state": the provider's own, where its object-version key goes.
+    state = Files.createDirectory(base.resolve("state"));
+    Files.setAttribute(state, "unix:uid", NonRootJar.UID);
+    Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
   }
 
   @AfterEach
@@ -72,6 +77,15 @@ class ProviderSocketAsNonRootIT {
       assertThat(Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS))
           .isEqualTo(NonRootJar.UID);
       assertThat(version()).isEqualTo("v1alpha1");
+      // The object-version key is the provider's own file, outside the shared directory.
+      Path key = state.resolve("object-version.key");
+      assertThat(Files.readAttributes(key, "unix:uid,mode,size", LinkOption.NOFOLLOW_LINKS))
+          .containsEntry("uid", NonRootJar.UID)
+          .containsEntry("mode", 0100600)
+          .containsEntry("size", 32L);
+      try (Stream<Path> inShared = Files.list(providers)) {
+        assertThat(inShared).containsExactly(socket);
+      }
     }
   }
 
@@ -103,6 +117,7 @@ class ProviderSocketAsNonRootIT {
   private List<String> arguments() {
     return List.of(
         "--secrets-store.provider.socket-dir=" + providers,
+        "--secrets-store.provider.object-version-key-file=" + state.resolve("object-version.key"),
         "--server.port=0",
         "--secrets-store.connection.url=http://127.0.0.1:1");
   }

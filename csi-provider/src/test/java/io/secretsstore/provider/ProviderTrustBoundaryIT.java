@@ -122,6 +122,9 @@ class ProviderTrustBoundaryIT {
         null);
     admin.putKv2("secret", prefix + "/db", Map.of("password", "trust-value"));
     registry.add("secrets-store.provider.socket-dir", socketDir::toString);
+    registry.add(
+        "secrets-store.provider.object-version-key-file",
+        () -> socketDir + "-state/object-version.key");
     registry.add("secrets-store.connection.url", module::address);
     registry.add("secrets-store.connection.auth-path", () -> auth);
     registry.add("secrets-store.connection.allowed-addresses[0]", listed::address);

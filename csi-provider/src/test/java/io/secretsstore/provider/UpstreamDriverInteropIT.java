@@ -111,6 +111,9 @@ class UpstreamDriverInteropIT {
     admin.putKv2("secret", prefix + "/db", Map.of("user", "u&<x>", "port", 5432));
     admin.putKv1(kv1, prefix + "/cfg", Map.of("k", "v"));
     registry.add("secrets-store.provider.socket-dir", socketDir::toString);
+    registry.add(
+        "secrets-store.provider.object-version-key-file",
+        () -> socketDir + "-state/object-version.key");
     registry.add("secrets-store.connection.url", proxy::address);
     client = new ProviderClient(socketDir.resolve("vault.sock"));
   }

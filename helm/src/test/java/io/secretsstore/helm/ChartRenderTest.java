@@ -239,6 +239,19 @@ class ChartRenderTest {
       // ...and that directory is the only host path the provider sees.
       assertThat(providerPod.getVolumes().stream().filter(v -> v.getHostPath() != null).count())
           .isOne();
+      // The object-version key is not in it: in the provider pod's own memory emptyDir.
+      String key = str(provider, "secrets-store.provider.object-version-key-file");
+      assertThat(key).isEqualTo("/var/lib/secrets-store-csi-provider/object-version.key");
+      VolumeMount keyMount = mount(providerContainer, "/var/lib/secrets-store-csi-provider");
+      assertThat(keyMount.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+      Volume keyVolume =
+          providerPod.getVolumes().stream()
+              .filter(v -> v.getName().equals(keyMount.getName()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(keyVolume.getEmptyDir()).as(profile + " key volume").isNotNull();
+      assertThat(keyVolume.getEmptyDir().getMedium()).isEqualTo("Memory");
+      assertThat(key).doesNotStartWith(str(provider, "secrets-store.provider.socket-dir") + "/");
     }
   }
 

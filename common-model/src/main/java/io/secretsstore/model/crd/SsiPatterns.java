@@ -33,6 +33,16 @@ public final class SsiPatterns {
   public static final String SOURCE_PATH = "^[-a-zA-Z0-9_.\\/]+$";
   public static final String SOURCE_KEY = "^[-a-zA-Z0-9_.]+$";
 
+  /**
+   * {@link #isSafeVolumeFileName} in words, for the messages of every component that refuses a name
+   * (driver, provider, controller), so a user reads the same rule wherever it is enforced.
+   */
+  public static final String FILE_NAME_RULE =
+      "letters, digits, '-', '_' and '.', at most "
+          + FILE_NAME_MAX_LENGTH
+          + " characters, no '/', not '.' or '..' and not starting with '..' (the volume keeps"
+          + " its own entries there)";
+
   private static final Pattern FILE_NAME_PATTERN = Pattern.compile(FILE_NAME);
   private static final Pattern MOUNT_PATH_PATTERN = Pattern.compile(AUTH_PATH);
 
@@ -48,15 +58,6 @@ public final class SsiPatterns {
     return name != null
         && name.length() <= FILE_NAME_MAX_LENGTH
         && FILE_NAME_PATTERN.matcher(name).matches();
-  }
-
-  /**
-   * @deprecated the same rule as {@link #isSafeVolumeFileName}; use that (kept until the driver and
-   *     provider have switched)
-   */
-  @Deprecated(forRemoval = true)
-  public static boolean isSafeFileName(String name) {
-    return isSafeVolumeFileName(name);
   }
 
   /**

@@ -60,12 +60,9 @@ public final class ImportValidation {
         problems.add(where + " has no name");
         continue;
       }
-      if (!SsiPatterns.isSafeFileName(name)) {
+      if (!SsiPatterns.isSafeVolumeFileName(name)) {
         problems.add(
-            where
-                + " name '"
-                + name
-                + "' is not a plain file name (letters, digits, '-', '_', '.'; not '.' or '..')");
+            where + " name '" + name + "' is not a plain file name: " + SsiPatterns.FILE_NAME_RULE);
       } else if (!names.add(name)) {
         problems.add(where + " repeats the file name '" + name + "'; names must be unique");
       }

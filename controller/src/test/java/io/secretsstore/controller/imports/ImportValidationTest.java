@@ -58,6 +58,25 @@ class ImportValidationTest {
         "spec.caCert is not a PEM X.509 certificate");
   }
 
+  /** The one common-model rule: the volume's own entries start with '..'; '/' never passes. */
+  @Test
+  void namesStartingWithTwoDotsOrContainingASlashAreRefused() {
+    for (String name : new String[] {"..x", "..data", "a/../b"}) {
+      SecretsStoreImport ssi = Imports.csi("team-a", "db", file("user", "secret/data/db", "user"));
+      ssi.getSpec().getFiles().add(file(name, "secret/data/db", "x"));
+      assertThat(ImportValidation.problems(ssi.getSpec()))
+          .as(name)
+          .containsExactly(
+              "spec.files[1] name '"
+                  + name
+                  + "' is not a plain file name: letters, digits, '-', '_' and '.', at most 255"
+                  + " characters, no '/', not '.' or '..' and not starting with '..' (the volume"
+                  + " keeps its own entries there)");
+    }
+    SecretsStoreImport hidden = Imports.csi("team-a", "db", file(".x", "secret/data/db", "user"));
+    assertThat(ImportValidation.problems(hidden.getSpec())).isEmpty();
+  }
+
   @Test
   void severalProblemsAreAllReported() {
     SecretsStoreImport ssi = Imports.csi("team-a", "db");

@@ -61,13 +61,12 @@ public final class AtomicWriter {
     Set<String> seen = new HashSet<>();
     for (VolumeFile file : files) {
       String name = file.name();
-      if (!SsiPatterns.isSafeFileName(name) || name.startsWith(GENERATION_PREFIX)) {
+      if (!SsiPatterns.isSafeVolumeFileName(name) || name.startsWith(GENERATION_PREFIX)) {
         throw new IllegalArgumentException(
             "the provider returned the file name '"
                 + printable(name)
-                + "', which is not allowed: names must match "
-                + SsiPatterns.FILE_NAME
-                + ", may not contain '/' and may not start with '..'");
+                + "', which is not allowed: "
+                + SsiPatterns.FILE_NAME_RULE);
       }
       if (!seen.add(name)) {
         throw new IllegalArgumentException(

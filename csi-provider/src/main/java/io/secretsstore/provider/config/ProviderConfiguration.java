@@ -50,10 +50,13 @@ public class ProviderConfiguration {
     return new SharedReads(properties.coalesceWindow());
   }
 
-  /** Its key file lives in the socket directory, so it waits until that is writable. */
+  /**
+   * Its key file is the provider's own (not in the shared socket directory): an unsafe one stops
+   * the start with one line naming the file.
+   */
   @Bean
-  ObjectVersions objectVersions(ProviderProperties properties, ProviderSocket socket) {
-    return ObjectVersions.fromKeyFile(properties.objectVersionKeyPath());
+  ObjectVersions objectVersions(ProviderProperties properties) {
+    return ObjectVersions.fromKeyFile(properties.objectVersionKeyFile());
   }
 
   @Bean

@@ -31,7 +31,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param caCertDir the only directory an upstream {@code vaultCACertPath} may name a file in; unset
  *     refuses the parameter
  * @param objectVersionKeyFile where the key of the object-version HMAC is kept, so versions stay
- *     stable across restarts of the provider
+ *     stable across restarts of the provider: a directory only the provider sees and writes (the
+ *     chart mounts a memory emptyDir of the provider pod there), never the socket directory, which
+ *     the driver and any other provider on the node share
  */
 @ConfigurationProperties("secrets-store.provider")
 public record ProviderProperties(
@@ -48,18 +50,15 @@ public record ProviderProperties(
     @DefaultValue("3145728") int maxResponseBytes,
     @DefaultValue("10s") Duration requestTimeout,
     @DefaultValue("5s") Duration unreachableHold,
-    Path objectVersionKeyFile,
+    @DefaultValue(DEFAULT_OBJECT_VERSION_KEY_FILE) Path objectVersionKeyFile,
     Path caCertDir) {
+
+  public static final String DEFAULT_OBJECT_VERSION_KEY_FILE =
+      "/var/lib/secrets-store-csi-provider/object-version.key";
 
   public static final String SOCKET_NAME = "vault.sock";
 
   public Path socketPath() {
     return socketDir.resolve(SOCKET_NAME);
-  }
-
-  public Path objectVersionKeyPath() {
-    return objectVersionKeyFile != null
-        ? objectVersionKeyFile
-        : socketDir.resolve(".vault-provider-object-version.key");
   }
 }

@@ -267,13 +267,10 @@ public final class MountParametersParser {
   private static List<FileRequest> checkNames(List<FileRequest> files) {
     Set<String> seen = new HashSet<>();
     for (FileRequest file : files) {
-      if (!SsiPatterns.isSafeFileName(file.name())) {
+      if (!SsiPatterns.isSafeVolumeFileName(file.name())) {
         throw MountException.invalid(
             ErrorCode.INVALID_FILE_NAME,
-            "file name '"
-                + file.name()
-                + "' is not allowed: use letters, digits, '-', '_' and '.', without '/' and not"
-                + " '.' or '..'");
+            "file name '" + file.name() + "' is not allowed: " + SsiPatterns.FILE_NAME_RULE);
       }
       if (!seen.add(file.name())) {
         throw MountException.invalid(

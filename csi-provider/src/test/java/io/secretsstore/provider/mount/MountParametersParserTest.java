@@ -3,6 +3,7 @@ package io.secretsstore.provider.mount;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.secretsstore.model.provider.ErrorCode;
 import io.secretsstore.provider.mount.MountParameters.Dialect;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,52 @@ class MountParametersParserTest {
                         + POD
                         + ",\"roleName\":\"r\",\"vaultSkipTLSVerify\":\"yes\",\"objects\":\"- objectName: a\\n  secretPath: p\\n\"}"))
         .hasMessage("parameter 'vaultSkipTLSVerify' must be true or false");
+  }
+
+  /**
+   * Names starting with {@code ..} are where the volume keeps its own entries ({@code ..data}, the
+   * generation directories): refused in both dialects with the one common-model rule, before any
+   * store work, with code {@code invalid_file_name}.
+   */
+  @Test
+  void namesStartingWithTwoDotsOrContainingASlashAreRefusedInBothDialects() {
+    for (String name : new String[] {"..x", "..data", "a/../b", "..", "."}) {
+      String ours =
+          "{"
+              + POD
+              + ",\"role\":\"r\",\"files\":\"[{\\\"name\\\":\\\""
+              + name
+              + "\\\",\\\"source\\\":{\\\"path\\\":\\\"secret/data/x\\\",\\\"key\\\":\\\"k\\\"}}]\"}";
+      String upstream =
+          "{"
+              + POD
+              + ",\"roleName\":\"r\",\"objects\":\"- objectName: '"
+              + name
+              + "'\\n  secretPath: secret/data/x\\n  secretKey: k\\n\"}";
+      for (String attributes : new String[] {ours, upstream}) {
+        assertThatThrownBy(() -> MountParametersParser.parse(attributes))
+            .as(name + " in " + attributes)
+            .isInstanceOfSatisfying(
+                MountException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FILE_NAME))
+            .hasMessage(
+                "file name '"
+                    + name
+                    + "' is not allowed: letters, digits, '-', '_' and '.', at most 255"
+                    + " characters, no '/', not '.' or '..' and not starting with '..' (the"
+                    + " volume keeps its own entries there)");
+      }
+    }
+    // A single leading dot is a plain (hidden) file name.
+    assertThat(
+            MountParametersParser.parse(
+                    "{"
+                        + POD
+                        + ",\"roleName\":\"r\",\"objects\":\"- objectName: .x\\n  secretPath: secret/data/x\\n\"}")
+                .files()
+                .getFirst()
+                .name())
+        .isEqualTo(".x");
   }
 
   @Test
