@@ -3,6 +3,8 @@ package io.secretsstore.driver;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.storage.CSIDriver;
+import io.fabric8.kubernetes.api.model.storage.CSIDriverBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.secretsstore.driver.publish.MountedVolume;
 import io.secretsstore.driver.publish.PublishException;
@@ -12,6 +14,7 @@ import io.secretsstore.model.crd.SecretFile;
 import io.secretsstore.model.crd.SecretSource;
 import io.secretsstore.model.crd.SecretsStoreImport;
 import io.secretsstore.model.crd.SecretsStoreImportSpec;
+import io.secretsstore.model.names.CsiNames;
 import io.secretsstore.testkit.KubernetesApiMock;
 import io.secretsstore.testkit.OpenBaoServer;
 import io.secretsstore.testkit.RequestCountingProxy;
@@ -124,6 +127,7 @@ final class DriverHarness implements AutoCloseable {
     System.setProperty("kubernetes.auth.tryKubeConfig", "false");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
     System.setProperty("kubernetes.namespace", "default");
+    csiDriver(true);
     startDriver();
   }
 
@@ -147,6 +151,30 @@ final class DriverHarness implements AutoCloseable {
         new SpringApplicationBuilder(DriverApplication.class)
             .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
     kubelet = new Kubelet(csiSocket, podsDir);
+  }
+
+  /**
+   * The driver's CSIDriver object in the mock API server as the chart writes it, with {@code
+   * requiresRepublish} as given (the driver reads it at start).
+   */
+  void csiDriver(boolean requiresRepublish) {
+    CSIDriver object =
+        new CSIDriverBuilder()
+            .withNewMetadata()
+            .withName(CsiNames.DRIVER_NAME)
+            .endMetadata()
+            .withNewSpec()
+            .withAttachRequired(false)
+            .withPodInfoOnMount(true)
+            .withVolumeLifecycleModes("Ephemeral")
+            .withRequiresRepublish(requiresRepublish)
+            .addNewTokenRequest()
+            .withAudience(Kubelet.AUDIENCE)
+            .withExpirationSeconds(600L)
+            .endTokenRequest()
+            .endSpec()
+            .build();
+    api().storage().v1().csiDrivers().resource(object).createOr(existing -> existing.update());
   }
 
   void stopDriver() {

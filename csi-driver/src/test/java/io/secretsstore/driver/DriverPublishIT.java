@@ -21,6 +21,7 @@ import io.secretsstore.driver.publish.ErrorTypes;
 import io.secretsstore.driver.publish.MountedVolume;
 import io.secretsstore.driver.publish.VolumeService;
 import io.secretsstore.driver.publish.VolumeService.RotationResult;
+import io.secretsstore.driver.registration.CsiDriverCheck;
 import io.secretsstore.driver.state.VolumeStateStore;
 import io.secretsstore.driver.status.PodEvents;
 import io.secretsstore.driver.status.PodStatusWriter;
@@ -47,6 +48,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -57,6 +59,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -850,6 +853,147 @@ class DriverPublishIT {
     h.kubelet().unpublish(pod);
     assertThat(h.kubelet().target(pod)).doesNotExist();
     assertThat(service().volume(pod.volumeId())).isEmpty();
+  }
+
+  /**
+   * A volume whose kubelet token runs out and is never replaced (what a CSIDriver without {@code
+   * requiresRepublish} does to every volume once its token ages) is skipped by every cycle. That is
+   * announced once, on the first skip: one Warning Event and the status object's mark, no API write
+   * in the later skipped cycles. The next rotation with a usable token clears the mark; a later run
+   * of skips counts the same Event up (issue 14 item 9).
+   */
+  @Test
+  void aVolumeSkippedForWantOfARepublishIsAnnouncedOnceAndClearedByTheNextRotation()
+      throws Exception {
+    putPair("stale", 1);
+    h.createImport(NAMESPACE, "stale", file("user", h.path("stale"), "user"));
+    Pod pod = pod("stale-1");
+    Map<String, String> attributes = Map.of("secretsStoreImport", "stale");
+    // kubelet reports the token as expiring inside the driver's 30 s margin, and no republish
+    // follows: rotation has no usable token from the first cycle on.
+    h.kubelet()
+        .publish(
+            pod, Kubelet.volumeContext(pod, token(), attributes, Instant.now().plusSeconds(5)));
+    assertThat(service().mounted()).singleElement().isEqualTo(volume(pod));
+    h.drainKubernetesWrites();
+    String statusName = PodStatusWriter.objectName(pod.name(), "secrets");
+    double skippedBefore = skippedRotations();
+
+    assertThat(h.rotation().runCycle()).isEqualTo(Map.of(RotationResult.SKIPPED, 1));
+    h.drainKubernetesWrites();
+    int apiWritesAfterFirstSkip = apiWrites();
+    putPair("stale", 2); // a change rotation would pick up, if it could
+    assertThat(h.rotation().runCycle()).isEqualTo(Map.of(RotationResult.SKIPPED, 1));
+    assertThat(h.rotation().runCycle()).isEqualTo(Map.of(RotationResult.SKIPPED, 1));
+    h.drainKubernetesWrites();
+
+    assertThat(apiWrites()).as("later skips write nothing").isEqualTo(apiWritesAfterFirstSkip);
+    assertThat(skippedRotations() - skippedBefore).isEqualTo(3);
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("user"))).isEqualTo("user-1");
+    List<Event> skippedEvents =
+        events(pod).stream().filter(e -> PodEvents.ROTATION_SKIPPED.equals(e.getReason())).toList();
+    assertThat(skippedEvents).hasSize(1);
+    Event skipped = skippedEvents.getFirst();
+    assertThat(skipped.getType()).isEqualTo("Warning");
+    assertThat(skipped.getCount()).isEqualTo(1);
+    assertThat(skipped.getMessage())
+        .isEqualTo(
+            "secrets of volume 'secrets' are no longer rotated, the current files stay in place:"
+                + " its service-account token from kubelet expires within 30 s and kubelet has"
+                + " not republished the volume with a fresh one; kubelet republishes only if"
+                + " CSIDriver 'secrets-store.csi.deckhouse.io' sets spec.requiresRepublish: true"
+                + " and spec.tokenRequests (kubectl get csidriver secrets-store.csi.deckhouse.io"
+                + " -o yaml); rotation resumes with the next republish");
+    PodMountStatus marked = podStatus(statusName).getStatus();
+    assertThat(marked.getError()).isEqualTo(skipped.getMessage());
+    assertThat(marked.getRotationSkippedSince()).isNotNull();
+    assertThat(marked.getMounted()).isTrue();
+    assertThat(volume(pod).rotationSkippedSince().toString())
+        .isEqualTo(marked.getRotationSkippedSince());
+
+    // kubelet republishes with a fresh token: the next cycle rotates and clears the mark.
+    h.kubelet().publish(pod, token(), attributes);
+    assertThat(h.rotation().runCycle()).isEqualTo(Map.of(RotationResult.UPDATED, 1));
+    h.drainKubernetesWrites();
+    assertThat(Files.readString(h.kubelet().target(pod).resolve("user"))).isEqualTo("user-2");
+    PodMountStatus cleared = podStatus(statusName).getStatus();
+    assertThat(cleared.getError()).isNull();
+    assertThat(cleared.getRotationSkippedSince()).isNull();
+    assertThat(cleared.getLastRotationTime()).isNotNull();
+    assertThat(volume(pod).rotationSkippedSince()).isNull();
+
+    // Another run of skips: the same Event is counted up, the mark is back.
+    h.kubelet()
+        .publish(
+            pod, Kubelet.volumeContext(pod, token(), attributes, Instant.now().plusSeconds(5)));
+    assertThat(h.rotation().runCycle()).isEqualTo(Map.of(RotationResult.SKIPPED, 1));
+    assertThat(h.rotation().runCycle()).isEqualTo(Map.of(RotationResult.SKIPPED, 1));
+    h.drainKubernetesWrites();
+    assertThat(events(pod))
+        .filteredOn(e -> PodEvents.ROTATION_SKIPPED.equals(e.getReason()))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getCount()).isEqualTo(2);
+              assertThat(e.getMessage()).isEqualTo(skipped.getMessage());
+            });
+    assertThat(podStatus(statusName).getStatus().getRotationSkippedSince()).isNotNull();
+    h.kubelet().unpublish(pod);
+  }
+
+  /**
+   * At start the driver reads its own CSIDriver: without {@code requiresRepublish: true} it says so
+   * in one WARN line naming the consequence; with it, nothing (issue 14 item 9).
+   */
+  @Test
+  void aCsiDriverWithoutRequiresRepublishIsNamedInOneWarningAtStart(CapturedOutput output)
+      throws Exception {
+    String warning =
+        "CSIDriver '" + CsiNames.DRIVER_NAME + "' does not set spec.requiresRepublish: true";
+    try {
+      h.csiDriver(false);
+      int before = output.getAll().length();
+      h.stopDriver();
+      h.startDriver();
+      assertThat(h.bean(CsiDriverCheck.class).done().get(120, TimeUnit.SECONDS))
+          .isEqualTo(CsiDriverCheck.Outcome.NO_REPUBLISH);
+      List<String> lines = linesContaining(output.getAll().substring(before), warning);
+      assertThat(lines).singleElement().asString().contains(" WARN ").contains("stop rotating");
+
+      h.csiDriver(true);
+      before = output.getAll().length();
+      h.stopDriver();
+      h.startDriver();
+      assertThat(h.bean(CsiDriverCheck.class).done().get(120, TimeUnit.SECONDS))
+          .isEqualTo(CsiDriverCheck.Outcome.REPUBLISHES);
+      assertThat(linesContaining(output.getAll().substring(before), "requiresRepublish")).isEmpty();
+    } finally {
+      h.csiDriver(true);
+    }
+  }
+
+  private static List<String> linesContaining(String output, String text) {
+    return output.lines().filter(line -> line.contains(text)).toList();
+  }
+
+  private static double skippedRotations() {
+    var timer =
+        h.bean(MeterRegistry.class)
+            .find("secrets_store.driver.rotation")
+            .tag("result", "skipped")
+            .tag("error_type", "token_expired")
+            .timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  /** Writes to status objects and events in the test namespace the mock API server saw. */
+  private static int apiWrites() {
+    int writes = 0;
+    for (String method : List.of("POST", "PUT", "PATCH", "DELETE")) {
+      writes += h.kubernetes.requestCount(method, "/apis/deckhouse.io/");
+      writes += h.kubernetes.requestCount(method, "/api/v1/namespaces/" + NAMESPACE + "/events");
+    }
+    return writes;
   }
 
   /**

@@ -73,6 +73,12 @@ final class Kubelet implements AutoCloseable {
   /** Volume context as kubelet builds it, plus the pod's volumeAttributes. */
   static Map<String, String> volumeContext(
       Pod pod, String token, Map<String, String> volumeAttributes) {
+    return volumeContext(pod, token, volumeAttributes, Instant.now().plusSeconds(3600));
+  }
+
+  /** With the {@code expirationTimestamp} kubelet reports for the token. */
+  static Map<String, String> volumeContext(
+      Pod pod, String token, Map<String, String> volumeAttributes, Instant tokenExpires) {
     Map<String, String> context = new LinkedHashMap<>(volumeAttributes);
     context.put(CsiNames.POD_NAME, pod.name());
     context.put(CsiNames.POD_NAMESPACE, pod.namespace());
@@ -87,7 +93,7 @@ final class Kubelet implements AutoCloseable {
               + "\":{\"token\":\""
               + token
               + "\",\"expirationTimestamp\":\""
-              + Instant.now().plusSeconds(3600)
+              + tokenExpires
               + "\"}}");
     }
     return context;

@@ -293,7 +293,8 @@ class ChartRenderTest {
             "secrets-store.csi.x-k8s.io/secretproviderclasses:get",
             "/events:create",
             "deckhouse.io/secretsstoreimportpodstatuses:create,delete,get,update",
-            "deckhouse.io/secretsstoreimportpodstatuses/status:update");
+            "deckhouse.io/secretsstoreimportpodstatuses/status:update",
+            "storage.k8s.io/csidrivers:get[secrets-store.csi.deckhouse.io]");
     // The webhook's and the controller's grants follow their rbac.yaml lists: RbacListTest.
     // The controller's grants follow controller/rbac.yaml: RbacListTest.
     // The provider talks to no API at all.

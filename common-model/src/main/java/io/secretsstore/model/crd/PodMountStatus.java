@@ -44,6 +44,12 @@ public class PodMountStatus {
   @JsonPropertyDescription("Why the last mount or rotation failed; empty after a success.")
   private String error;
 
+  @JsonPropertyDescription(
+      "Since when rotation has been skipped because kubelet has not republished the volume with a"
+          + " fresh service-account token (RFC 3339); error says why. Empty after the next"
+          + " rotation that reaches the provider.")
+  private String rotationSkippedSince;
+
   /** A file name and its provider object version (a keyed hash, never the content). */
   public record ObjectVersion(String id, String version) {}
 
@@ -141,5 +147,13 @@ public class PodMountStatus {
 
   public void setError(String error) {
     this.error = error;
+  }
+
+  public String getRotationSkippedSince() {
+    return rotationSkippedSince;
+  }
+
+  public void setRotationSkippedSince(String rotationSkippedSince) {
+    this.rotationSkippedSince = rotationSkippedSince;
   }
 }

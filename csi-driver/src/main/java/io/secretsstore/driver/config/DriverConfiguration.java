@@ -16,6 +16,7 @@ import io.secretsstore.driver.publish.DriverMetrics;
 import io.secretsstore.driver.publish.ImportResolver;
 import io.secretsstore.driver.publish.VolumeRecovery;
 import io.secretsstore.driver.publish.VolumeService;
+import io.secretsstore.driver.registration.CsiDriverCheck;
 import io.secretsstore.driver.registration.KubeletRegistration;
 import io.secretsstore.driver.registration.PluginRegistrationServer;
 import io.secretsstore.driver.rotation.RotationScheduler;
@@ -105,7 +106,8 @@ public class DriverConfiguration {
                 properties.kubeletPodsDir(),
                 properties.tmpfsSize().toBytes(),
                 properties.fileModeBits(),
-                Duration.ofSeconds(30)),
+                Duration.ofSeconds(30),
+                properties.driverName()),
             new ImportResolver(kubernetes),
             providers,
             MountTable.ofThisProcess(),
@@ -176,6 +178,21 @@ public class DriverConfiguration {
             properties.registrationSocket(),
             properties.driverName(),
             properties.registration().kubeletEndpoint()));
+  }
+
+  /** The start-up check of this driver's CSIDriver object; it reads nothing while created. */
+  @Bean
+  CsiDriverCheck csiDriverCheck(DriverProperties properties, KubernetesClient kubernetes) {
+    return new CsiDriverCheck(kubernetes, properties.driverName());
+  }
+
+  /**
+   * Once the driver serves, in the background: a missing object, RBAC or an unreachable API server
+   * is logged, never delays or stops the start.
+   */
+  @EventListener(ApplicationReadyEvent.class)
+  void checkCsiDriver(ApplicationReadyEvent ready) {
+    ready.getApplicationContext().getBean(CsiDriverCheck.class).startInBackground();
   }
 
   /**

@@ -29,6 +29,9 @@ public final class MountedVolume {
   private volatile Instant lastRotation;
   private volatile String lastError;
 
+  /** Since when rotation has skipped this volume for want of a usable token; null while not. */
+  private volatile Instant rotationSkippedSince;
+
   /** The generation directory this driver wrote last; from its memory, never from the volume. */
   private volatile String generation;
 
@@ -132,6 +135,14 @@ public final class MountedVolume {
 
   void lastError(String error) {
     this.lastError = error;
+  }
+
+  public Instant rotationSkippedSince() {
+    return rotationSkippedSince;
+  }
+
+  void rotationSkippedSince(Instant since) {
+    this.rotationSkippedSince = since;
   }
 
   @Override

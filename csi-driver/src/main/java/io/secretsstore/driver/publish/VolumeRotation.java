@@ -32,6 +32,7 @@ final class VolumeRotation {
   private final DriverMetrics metrics;
   private final Clock clock;
   private final Duration tokenMargin;
+  private final String driverName;
 
   VolumeRotation(
       VolumeRegistry volumes,
@@ -41,7 +42,8 @@ final class VolumeRotation {
       PodStatusWriter statuses,
       DriverMetrics metrics,
       Clock clock,
-      Duration tokenMargin) {
+      Duration tokenMargin,
+      String driverName) {
     this.volumes = volumes;
     this.imports = imports;
     this.provider = provider;
@@ -50,6 +52,7 @@ final class VolumeRotation {
     this.metrics = metrics;
     this.clock = clock;
     this.tokenMargin = tokenMargin;
+    this.driverName = driverName;
   }
 
   RotationResult rotate(MountedVolume volume, RotationCycle cycle) {
@@ -65,11 +68,13 @@ final class VolumeRotation {
       KubeletTokens tokens = volume.tokens();
       if (tokens == null || !tokens.usableAt(started, tokenMargin)) {
         // Only kubelet hands out pod tokens (CSIDriver requiresRepublish); wait for the next one.
-        volume.lastError(
-            "waiting for kubelet to republish the volume with a fresh service-account token");
+        skippedForToken(volume, tokens, started);
         metrics.rotation(Duration.between(started, clock.instant()), "skipped", "token_expired");
         return RotationResult.SKIPPED;
       }
+      // The token is usable: whatever happens next, the volume is no longer skipped.
+      boolean wasSkipped = volume.rotationSkippedSince() != null;
+      volume.rotationSkippedSince(null);
       Map<String, String> context = new HashMap<>(volume.volumeContext());
       context.put(CsiNames.SERVICE_ACCOUNT_TOKENS, tokens.json());
       ProviderMount mount = cycle.importOf(imports, volume.pod().namespace(), context);
@@ -80,7 +85,7 @@ final class VolumeRotation {
       Map<String, String> after = written.versions();
       volume.generation(written.generation());
       boolean changed = !after.equals(before);
-      boolean recovered = volume.lastError() != null;
+      boolean recovered = volume.lastError() != null || wasSkipped;
       volume.lastMount(mount);
       volume.lastError(null);
       if (changed) {
@@ -127,6 +132,49 @@ final class VolumeRotation {
     } finally {
       volume.lock.unlock();
     }
+  }
+
+  /**
+   * A volume skipped for want of a usable kubelet token. Without a republish (a CSIDriver without
+   * {@code requiresRepublish}, or a kubelet that stopped calling) this repeats every cycle for as
+   * long as the pod lives, so it is announced once, on the first skip: a Warning Event on the pod,
+   * the mark on the status object and one log line. Later skips add nothing; the next rotation with
+   * a usable token clears the mark, and a later run of skips counts the same Event up.
+   */
+  private void skippedForToken(MountedVolume volume, KubeletTokens tokens, Instant now) {
+    if (volume.rotationSkippedSince() != null) {
+      return;
+    }
+    volume.rotationSkippedSince(now);
+    String message = skipMessage(volume.pod().volumeName(), tokens == null);
+    volume.lastError(message);
+    events.warning(volume.pod(), PodEvents.ROTATION_SKIPPED, message);
+    statuses.mounted(volume);
+    log.warn(
+        "rotation of {} skipped until kubelet republishes it: {}",
+        volume,
+        tokens == null
+            ? "kubelet passed no service-account token"
+            : "its token expires at " + tokens.expiresAt());
+  }
+
+  /** The one-line reason pods and status objects show; no time in it, so repeats count up. */
+  private String skipMessage(String volumeName, boolean noToken) {
+    String why =
+        noToken
+            ? "kubelet passed no service-account token for it"
+            : "its service-account token from kubelet expires within "
+                + tokenMargin.toSeconds()
+                + " s and kubelet has not republished the volume with a fresh one";
+    return "secrets of volume '"
+        + volumeName
+        + "' are no longer rotated, the current files stay in place: "
+        + why
+        + "; kubelet republishes only if CSIDriver '"
+        + driverName
+        + "' sets spec.requiresRepublish: true and spec.tokenRequests (kubectl get csidriver "
+        + driverName
+        + " -o yaml); rotation resumes with the next republish";
   }
 
   /** Names of the files whose version changed, sorted, for the rotation event. */

@@ -8,6 +8,7 @@ import io.secretsstore.driver.state.VolumeStateStore;
 import io.secretsstore.driver.status.PodEvents;
 import io.secretsstore.driver.status.PodStatusWriter;
 import io.secretsstore.linux.Mounts;
+import io.secretsstore.model.names.CsiNames;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -30,16 +31,36 @@ import org.slf4j.LoggerFactory;
  */
 public final class VolumeService {
 
-  /** Settings of the volume lifecycle. */
+  /**
+   * Settings of the volume lifecycle; {@code driverName} is the CSIDriver object's name, named in
+   * what pods are told when kubelet stops republishing.
+   */
   public record Settings(
       Path kubeletPodsDir,
       long tmpfsSizeBytes,
       int fileMode,
       Duration tokenMargin,
-      Path injectorBundleDir) {
+      Path injectorBundleDir,
+      String driverName) {
     /** The injector bundle where the driver image carries it. */
+    public Settings(
+        Path kubeletPodsDir,
+        long tmpfsSizeBytes,
+        int fileMode,
+        Duration tokenMargin,
+        String driverName) {
+      this(
+          kubeletPodsDir,
+          tmpfsSizeBytes,
+          fileMode,
+          tokenMargin,
+          InjectorBundleMount.DEFAULT_DIR,
+          driverName);
+    }
+
+    /** The default driver name and injector bundle. */
     public Settings(Path kubeletPodsDir, long tmpfsSizeBytes, int fileMode, Duration tokenMargin) {
-      this(kubeletPodsDir, tmpfsSizeBytes, fileMode, tokenMargin, InjectorBundleMount.DEFAULT_DIR);
+      this(kubeletPodsDir, tmpfsSizeBytes, fileMode, tokenMargin, CsiNames.DRIVER_NAME);
     }
   }
 
@@ -95,7 +116,8 @@ public final class VolumeService {
             statuses,
             this.metrics,
             clock,
-            settings.tokenMargin());
+            settings.tokenMargin(),
+            settings.driverName());
     this.injectorBundle = new InjectorBundleMount(settings.injectorBundleDir(), mountTable);
   }
 

@@ -26,6 +26,7 @@ public final class PodEvents {
   public static final String MOUNT_FAILED = "SecretsStoreMountFailed";
   public static final String ROTATION_COMPLETE = "SecretRotationComplete";
   public static final String ROTATION_FAILED = "SecretRotationFailed";
+  public static final String ROTATION_SKIPPED = "SecretRotationSkipped";
 
   private static final Logger log = LoggerFactory.getLogger(PodEvents.class);
   private static final String COMPONENT = "secrets-store-csi-driver";

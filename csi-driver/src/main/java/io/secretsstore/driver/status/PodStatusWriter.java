@@ -211,6 +211,8 @@ public final class PodStatusWriter {
     Instant rotated = volume.lastRotation();
     status.setLastRotationTime(rotated == null ? null : rotated.toString());
     status.setError(volume.lastError());
+    Instant skipped = volume.rotationSkippedSince();
+    status.setRotationSkippedSince(skipped == null ? null : skipped.toString());
     object.setStatus(status);
     return object;
   }
