@@ -94,7 +94,7 @@ public final class StoreReachability {
         (key, state) -> {
           long now = nanoTime.getAsLong();
           if (now - state.until() < 0 || state.probing()) {
-            refused[0] = describe(state, now);
+            refused[0] = describe(state);
             return state;
           }
           return new Down(state.failedProbes(), state.until(), state.cause(), true);
@@ -143,21 +143,17 @@ public final class StoreReachability {
     return down.size();
   }
 
-  private static String describe(Down state, long now) {
-    long remainingMillis = Math.max(0, (state.until() - now) / 1_000_000);
-    String when =
-        state.probing()
-            ? "another request is checking whether it is back"
-            : "the next attempt is in " + formatSeconds(remainingMillis);
+  /**
+   * The same words for every refusal of one outage (no countdown, no counter): a pod's Events count
+   * repeats of one message up instead of piling up new ones.
+   */
+  private String describe(Down state) {
     return state.cause()
-        + "; not contacted again yet after "
-        + state.failedProbes()
-        + " failed connection attempt(s) in a row, "
-        + when;
-  }
-
-  private static String formatSeconds(long millis) {
-    return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+        + "; not contacted again yet: a connection failed moments ago, one attempt is made every "
+        + FIRST_HOLD.toSeconds()
+        + "-"
+        + Math.max(FIRST_HOLD.toSeconds(), Duration.ofNanos(maxHoldNanos).toSeconds())
+        + " s until the store answers";
   }
 
   private static String key(URI address) {

@@ -2,10 +2,15 @@ package io.secretsstore.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.secretsstore.e2e.cluster.Pods;
+import io.secretsstore.e2e.cluster.Waiting;
 import io.secretsstore.e2e.store.SeedStore;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -58,6 +63,11 @@ class StoreOutageIT {
               Duration.ofMinutes(3));
       assertThat(event).containsAnyOf("unreachable", "connect", "refused", "unavailable");
       assertThat(pods.get(NS, "outage-files").getStatus().getPhase()).isEqualTo("Pending");
+      // kubelet retries the publish; our driver counts a repeated failure up on one Event (a
+      // merge patch, allowed by the chart's RBAC) instead of creating one per retry.
+      Event counted = awaitCountedUp(system, "outage-files", "SecretsStoreMountFailed");
+      assertThat(counted.getType()).isEqualTo("Warning");
+      assertThat(counted.getMessage()).containsAnyOf("unreachable", "refused");
     } finally {
       system.gate().open();
     }
@@ -72,5 +82,25 @@ class StoreOutageIT {
         .contains(value);
     pods.delete(NS, "outage-files");
     pods.delete(NS, "outage-env");
+  }
+
+  private static Event awaitCountedUp(InstalledSystem system, String pod, String reason) {
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    while (true) {
+      List<Event> ours =
+          system.cluster().client().v1().events().inNamespace(NS).list().getItems().stream()
+              .filter(e -> pod.equals(e.getInvolvedObject().getName()))
+              .filter(e -> reason.equals(e.getReason()))
+              .toList();
+      Optional<Event> counted =
+          ours.stream().filter(e -> e.getCount() != null && e.getCount() >= 2).findFirst();
+      if (counted.isPresent()) {
+        return counted.get();
+      }
+      assertThat(Instant.now())
+          .as("no %s Event of %s counted up to 2 within 3 min; ours: %s", reason, pod, ours)
+          .isBefore(deadline);
+      Waiting.sleep(Duration.ofSeconds(2));
+    }
   }
 }

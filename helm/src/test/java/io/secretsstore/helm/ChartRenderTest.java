@@ -291,7 +291,7 @@ class ChartRenderTest {
         .containsExactlyInAnyOrder(
             "deckhouse.io/secretsstoreimports:get",
             "secrets-store.csi.x-k8s.io/secretproviderclasses:get",
-            "/events:create",
+            "/events:create,patch",
             "deckhouse.io/secretsstoreimportpodstatuses:create,delete,get,update",
             "deckhouse.io/secretsstoreimportpodstatuses/status:update",
             "storage.k8s.io/csidrivers:get[secrets-store.csi.deckhouse.io]");

@@ -48,7 +48,9 @@ public final class VolumeRecovery {
           log.warn("cannot recover the volume of {}: {}", loaded.fileName(), e.getMessage());
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // Whatever the state directory holds, the driver keeps serving: kubelet's republish of each
+      // volume gives it back its identity, recovered or not.
       log.warn("cannot read the restart state in {}: {}", store.dir(), e.getMessage());
     }
     if (recovered > 0) {

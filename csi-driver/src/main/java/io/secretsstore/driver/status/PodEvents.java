@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.secretsstore.driver.publish.PodInfo;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -142,34 +144,30 @@ public final class PodEvents {
       if (e.getCode() != 409) {
         throw e;
       }
-      kubernetes
-          .v1()
-          .events()
-          .inNamespace(pod.namespace())
-          .withName(event.getMetadata().getName())
-          .edit(
-              existing -> {
-                existing.setCount((existing.getCount() == null ? 1 : existing.getCount()) + 1);
-                existing.setLastTimestamp(timestamp);
-                return existing;
-              });
+      // Its count from before the restart is not known without a read: counting restarts.
+      patchCount(pod, event.getMetadata().getName(), event.getCount(), timestamp);
     }
+  }
+
+  /**
+   * A JSON merge patch of count and lastTimestamp: needs only the {@code patch} right (fabric8's
+   * {@code edit} would read the Event first, a {@code get} the driver's ClusterRole does not have).
+   */
+  private void patchCount(PodInfo pod, String name, int count, String timestamp) {
+    kubernetes
+        .v1()
+        .events()
+        .inNamespace(pod.namespace())
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"count\":" + count + ",\"lastTimestamp\":\"" + timestamp + "\"}");
   }
 
   /** Counts an existing Event up; false if it is gone (expired), so a new one is created. */
   private boolean countUp(PodInfo pod, String name, int count, String timestamp) {
     try {
-      kubernetes
-          .v1()
-          .events()
-          .inNamespace(pod.namespace())
-          .withName(name)
-          .edit(
-              existing -> {
-                existing.setCount(count);
-                existing.setLastTimestamp(timestamp);
-                return existing;
-              });
+      patchCount(pod, name, count, timestamp);
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
