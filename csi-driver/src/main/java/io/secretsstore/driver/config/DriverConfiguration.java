@@ -3,6 +3,7 @@ package io.secretsstore.driver.config;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.driver.csi.IdentityGrpcService;
 import io.secretsstore.driver.csi.NodeGrpcService;
@@ -12,6 +13,7 @@ import io.secretsstore.driver.health.KubeletRegistrationHealthIndicator;
 import io.secretsstore.driver.health.ProviderHealthIndicator;
 import io.secretsstore.driver.provider.ProviderClients;
 import io.secretsstore.driver.provider.ProvidersDirectory;
+import io.secretsstore.driver.provider.UnixSocketChannels;
 import io.secretsstore.driver.publish.DriverMetrics;
 import io.secretsstore.driver.publish.ImportResolver;
 import io.secretsstore.driver.publish.VolumeRecovery;
@@ -38,6 +40,7 @@ import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.grpc.server.ServerBuilderCustomizer;
 
 /** Wires the driver; typed settings are read here once. */
 @Configuration(proxyBeanMethods = false)
@@ -51,6 +54,12 @@ public class DriverConfiguration {
 
   /** Retries of a failed API request, 500 ms apart and doubling: 3 end within ~4 s. */
   static final int API_RETRIES = 3;
+
+  /** kubelet's CSI socket (Spring gRPC's server): no TCP option on its unix-socket connections. */
+  @Bean
+  ServerBuilderCustomizer<NettyServerBuilder> csiSocketWithoutTcpOptions() {
+    return UnixSocketChannels::withoutTcpOptions;
+  }
 
   @Bean(destroyMethod = "close")
   KubernetesClient kubernetesClient() {

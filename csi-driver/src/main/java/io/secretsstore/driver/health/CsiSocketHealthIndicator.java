@@ -2,11 +2,9 @@ package io.secretsstore.driver.health;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
+import io.secretsstore.driver.provider.UnixSocketChannels;
 import io.secretsstore.model.csi.v1.IdentityGrpc;
 import io.secretsstore.model.csi.v1.ProbeRequest;
 import io.secretsstore.model.csi.v1.ProbeResponse;
@@ -32,12 +30,7 @@ public final class CsiSocketHealthIndicator implements HealthIndicator, AutoClos
   public CsiSocketHealthIndicator(Path socket, Duration deadline) {
     this.socket = socket;
     this.deadline = deadline;
-    this.channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-            .eventLoopGroup(group)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
+    this.channel = UnixSocketChannels.builder(socket, group).build();
   }
 
   @Override

@@ -4,11 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.secretsstore.model.provider.ProviderProtocol;
 import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
@@ -100,10 +97,7 @@ public final class ProviderClients implements AutoCloseable {
   }
 
   private ManagedChannel channel(Path socket) {
-    return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-        .eventLoopGroup(group)
-        .channelType(EpollDomainSocketChannel.class)
-        .usePlaintext()
+    return UnixSocketChannels.builder(socket, group)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .build();
   }

@@ -7,6 +7,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.secretsstore.driver.provider.UnixSocketChannels;
 import io.secretsstore.model.pluginregistration.v1.InfoRequest;
 import io.secretsstore.model.pluginregistration.v1.PluginInfo;
 import io.secretsstore.model.pluginregistration.v1.RegistrationGrpc;
@@ -65,7 +66,8 @@ public final class PluginRegistrationServer implements AutoCloseable {
       Files.createDirectories(socket.getParent());
       Files.deleteIfExists(socket);
       server =
-          NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+          UnixSocketChannels.withoutTcpOptions(
+                  NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile())))
               .channelType(EpollServerDomainSocketChannel.class)
               .bossEventLoopGroup(group)
               .workerEventLoopGroup(group)
