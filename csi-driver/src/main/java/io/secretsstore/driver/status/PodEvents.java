@@ -122,7 +122,7 @@ public final class PodEvents {
     background.execute(
         () -> {
           try {
-            if (count == 1 || !countUp(pod, name, count, timestamp)) {
+            if (count == 1 || !countUp(event, count, timestamp)) {
               create(pod, event, timestamp);
             }
           } catch (RuntimeException e) {
@@ -145,29 +145,31 @@ public final class PodEvents {
         throw e;
       }
       // Its count from before the restart is not known without a read: counting restarts.
-      patchCount(pod, event.getMetadata().getName(), event.getCount(), timestamp);
+      patchCount(event, event.getCount(), timestamp);
     }
   }
 
   /**
-   * A JSON merge patch of count and lastTimestamp: needs only the {@code patch} right (fabric8's
-   * {@code edit} would read the Event first, a {@code get} the driver's ClusterRole does not have).
+   * A JSON merge patch of count and lastTimestamp: needs only the {@code patch} right. The Event we
+   * built is handed to fabric8 as the patched resource: given only a name, its {@code patch} (like
+   * {@code edit}) reads the Event first, a {@code get} the driver's ClusterRole does not have (seen
+   * on the real API server: "Failure executing: GET ... events ... forbidden").
    */
-  private void patchCount(PodInfo pod, String name, int count, String timestamp) {
+  private void patchCount(Event event, int count, String timestamp) {
     kubernetes
         .v1()
         .events()
-        .inNamespace(pod.namespace())
-        .withName(name)
+        .inNamespace(event.getMetadata().getNamespace())
+        .resource(event)
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
             "{\"count\":" + count + ",\"lastTimestamp\":\"" + timestamp + "\"}");
   }
 
   /** Counts an existing Event up; false if it is gone (expired), so a new one is created. */
-  private boolean countUp(PodInfo pod, String name, int count, String timestamp) {
+  private boolean countUp(Event event, int count, String timestamp) {
     try {
-      patchCount(pod, name, count, timestamp);
+      patchCount(event, count, timestamp);
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
