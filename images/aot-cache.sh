@@ -20,8 +20,8 @@
 #       the final entrypoint started the same way with -XX:AOTMode=on (exit 1 on any mismatch)
 #       gets ready. Without a cache (not root) it replaces jib-image.tar by the untrained image.
 #
-# chroot needs root. Not root (or IMAGE_AOT=false): the image is built without a cache, said in the
-# build log; the build does not fail for that.
+# chroot needs root; the script needs jq and curl. Not root, a tool missing, or IMAGE_AOT=false: the
+# image is built without a cache, said in the build log; the build does not fail for that.
 set -euo pipefail
 mode="$1" target="$(readlink -f "$2")" name="$3"
 shift 3
@@ -152,6 +152,12 @@ case "$mode" in
       log "NOT root (or IMAGE_AOT=false): the image is built WITHOUT an AOT cache (slower start)"
       exit 0
     fi
+    for tool in jq curl chroot mknod; do
+      command -v "$tool" >/dev/null || {
+        log "no $tool on this machine: the image is built WITHOUT an AOT cache (slower start)"
+        exit 0
+      }
+    done
     work="$(mktemp -d)"
     unpack "$untrained" "$work"
     mkdir -p "$work/root/app/aot"
