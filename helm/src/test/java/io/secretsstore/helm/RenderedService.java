@@ -183,7 +183,12 @@ final class RenderedService implements AutoCloseable {
     List<String> flags = new ArrayList<>();
     Matcher m = Pattern.compile("<jvmFlag>([^<]+)</jvmFlag>").matcher(pom);
     while (m.find()) {
-      flags.add(m.group(1).strip());
+      String flag = m.group(1).strip();
+      // The node daemons' images add their AOT cache (a file inside the image, trained on the
+      // image's runtime and class path): meaningless for a jar started on this machine.
+      if (!flag.startsWith("-XX:AOTCache=")) {
+        flags.add(flag);
+      }
     }
     if (flags.isEmpty()) {
       throw new IllegalStateException("no <jvmFlag> in the root pom");
