@@ -36,10 +36,14 @@ while [ $# -gt 0 ]; do
     *) echo "aot-cache.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-# A free local port for the daemon's HTTP server (nothing answers on it now).
+# A free local port for the daemon's HTTP server (nothing answers on it now), below the kernel's
+# ephemeral range: an outgoing connection could take a port from that range before the daemon
+# binds it (the rule of tools/cluster/cluster.sh and testkit LoopbackPorts).
+ephemeral_start="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+[ "$ephemeral_start" -gt 21000 ] || ephemeral_start=32768
 port=""
 for _ in $(seq 1 50); do
-  port=$((20000 + RANDOM % 40000))
+  port=$((20000 + RANDOM % (ephemeral_start - 20000)))
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
 done
 envs=("${envs[@]//@PORT@/$port}")
