@@ -60,8 +60,7 @@ class DaemonsBenchmark {
 
   @Test
   void daemonsAgainstTheirFloors() throws Exception {
-    assumeTrue(
-        "root".equals(System.getProperty("user.name()")), "the csi-driver runs as root only");
+    assumeTrue("root".equals(System.getProperty("user.name")), "the csi-driver runs as root only");
     String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
     OpenBaoServer store = SharedStore.store();
     KubernetesApiMock kubernetes = SharedStore.kubernetes();
