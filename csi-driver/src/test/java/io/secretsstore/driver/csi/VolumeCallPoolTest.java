@@ -64,7 +64,11 @@ class VolumeCallPoolTest {
       assertThat(Status.fromThrowable(refused.error.getNow(null)).getCode())
           .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
       assertThat(
-              meters.get("secrets_store.driver.volume_calls.refused").tag("method", "publish").counter().count())
+              meters
+                  .get("secrets_store.driver.volume_calls.refused")
+                  .tag("method", "publish")
+                  .counter()
+                  .count())
           .isEqualTo(1);
       release.countDown();
       Status failed = Status.fromThrowable(failing.error.get(60, TimeUnit.SECONDS));
