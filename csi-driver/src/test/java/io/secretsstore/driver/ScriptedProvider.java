@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,6 +52,9 @@ final class ScriptedProvider implements AutoCloseable {
   /** An upstream-style MountResponse.error.code, or none. */
   private volatile String responseErrorCode;
 
+  private volatile boolean holding;
+  private final List<StreamObserver<MountResponse>> held = new CopyOnWriteArrayList<>();
+
   ScriptedProvider(Path socket) throws IOException {
     server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
@@ -73,6 +77,10 @@ final class ScriptedProvider implements AutoCloseable {
 
                   @Override
                   public void mount(MountRequest request, StreamObserver<MountResponse> response) {
+                    if (holding) {
+                      held.add(response);
+                      return;
+                    }
                     if (failure != null) {
                       Metadata trailers = new Metadata();
                       if (trailerCode != null) {
@@ -85,28 +93,52 @@ final class ScriptedProvider implements AutoCloseable {
                       response.onError(failure.asRuntimeException(trailers));
                       return;
                     }
-                    MountResponse.Builder answer = MountResponse.newBuilder();
-                    if (responseErrorCode != null) {
-                      answer.setError(
-                          io.secretsstore.model.provider.v1alpha1.Error.newBuilder()
-                              .setCode(responseErrorCode));
-                    }
-                    for (Answer file : files) {
-                      answer.addFiles(
-                          File.newBuilder()
-                              .setPath(file.path())
-                              .setMode(file.mode())
-                              .setContents(
-                                  ByteString.copyFrom(file.contents(), StandardCharsets.UTF_8)));
-                      answer.addObjectVersion(
-                          ObjectVersion.newBuilder().setId(file.path()).setVersion("1"));
-                    }
-                    response.onNext(answer.build());
-                    response.onCompleted();
+                    answer(response);
                   }
                 })
             .build()
             .start();
+  }
+
+  private void answer(StreamObserver<MountResponse> response) {
+    MountResponse.Builder answer = MountResponse.newBuilder();
+    if (responseErrorCode != null) {
+      answer.setError(
+          io.secretsstore.model.provider.v1alpha1.Error.newBuilder().setCode(responseErrorCode));
+    }
+    for (Answer file : files) {
+      answer.addFiles(
+          File.newBuilder()
+              .setPath(file.path())
+              .setMode(file.mode())
+              .setContents(ByteString.copyFrom(file.contents(), StandardCharsets.UTF_8)));
+      answer.addObjectVersion(ObjectVersion.newBuilder().setId(file.path()).setVersion("1"));
+    }
+    response.onNext(answer.build());
+    response.onCompleted();
+  }
+
+  /** Mounts from now on are held: taken, counted, never answered until {@link #release}. */
+  void hold() {
+    holding = true;
+  }
+
+  /** Mounts held so far (each one is a publish waiting in the driver). */
+  int held() {
+    return held.size();
+  }
+
+  /** Answers every held Mount with the scripted files and stops holding. */
+  void release() {
+    holding = false;
+    for (StreamObserver<MountResponse> response : held) {
+      try {
+        answer(response);
+      } catch (RuntimeException cancelled) {
+        // the driver gave up on it
+      }
+    }
+    held.clear();
   }
 
   /** The files the next Mount answers. */

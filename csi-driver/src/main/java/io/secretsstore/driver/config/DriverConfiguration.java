@@ -7,6 +7,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.driver.csi.IdentityGrpcService;
 import io.secretsstore.driver.csi.NodeGrpcService;
+import io.secretsstore.driver.csi.VolumeCallPool;
 import io.secretsstore.driver.fs.MountTable;
 import io.secretsstore.driver.health.CsiSocketHealthIndicator;
 import io.secretsstore.driver.health.KubeletRegistrationHealthIndicator;
@@ -55,10 +56,21 @@ public class DriverConfiguration {
   /** Retries of a failed API request, 500 ms apart and doubling: 3 end within ~4 s. */
   static final int API_RETRIES = 3;
 
-  /** kubelet's CSI socket (Spring gRPC's server): no TCP option on its unix-socket connections. */
+  /**
+   * kubelet's CSI socket (Spring gRPC's server): no TCP option on its unix-socket connections, and
+   * handlers on the transport threads instead of gRPC's unbounded cached pool (one thread per
+   * waiting publish: 178 threads after a store outage). Identity and the Node info calls answer
+   * there at once; publish and unpublish move to the bounded {@link VolumeCallPool}.
+   */
   @Bean
-  ServerBuilderCustomizer<NettyServerBuilder> csiSocketWithoutTcpOptions() {
-    return UnixSocketChannels::withoutTcpOptions;
+  ServerBuilderCustomizer<NettyServerBuilder> csiSocketServer() {
+    return builder -> UnixSocketChannels.withoutTcpOptions(builder).directExecutor();
+  }
+
+  @Bean(destroyMethod = "close")
+  VolumeCallPool volumeCallPool(DriverProperties properties, MeterRegistry registry) {
+    return new VolumeCallPool(
+        properties.volumeCalls().threads(), properties.volumeCalls().queue(), registry);
   }
 
   @Bean(destroyMethod = "close")
@@ -232,8 +244,11 @@ public class DriverConfiguration {
 
   @Bean
   NodeGrpcService nodeGrpcService(
-      DriverProperties properties, VolumeService volumes, DriverSocket socket) {
-    return new NodeGrpcService(properties.nodeId(), volumes);
+      DriverProperties properties,
+      VolumeService volumes,
+      VolumeCallPool calls,
+      DriverSocket socket) {
+    return new NodeGrpcService(properties.nodeId(), volumes, calls);
   }
 
   /** Prepares kubelet's socket directory and removes a socket left by a previous run. */

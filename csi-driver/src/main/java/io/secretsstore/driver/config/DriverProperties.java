@@ -31,6 +31,7 @@ import org.springframework.util.unit.DataSize;
  * @param registration self-registration with kubelet's plugin watcher
  * @param stateDir the driver's restart state (root-only, 0700); default {@code volumes} next to the
  *     CSI socket, a host directory of the driver's own that no pod sees
+ * @param volumeCalls the bounded pool that runs publishes and unpublishes
  */
 @ConfigurationProperties("secrets-store.driver")
 public record DriverProperties(
@@ -47,7 +48,8 @@ public record DriverProperties(
     @DefaultValue Rotation rotation,
     @DefaultValue("true") boolean podStatus,
     @DefaultValue Registration registration,
-    Path stateDir) {
+    Path stateDir,
+    @DefaultValue VolumeCalls volumeCalls) {
 
   public static final String DEFAULT_KUBELET_ROOT = "/var/lib/kubelet";
 
@@ -76,6 +78,16 @@ public record DriverProperties(
    */
   public record Registration(
       @DefaultValue("true") boolean enabled, Path registryDir, String kubeletEndpoint) {}
+
+  /**
+   * The calls that can wait (publish, unpublish: on the provider, the API server, mount(2)) run on
+   * {@code threads} threads with {@code queue} more waiting; beyond that a call is refused at once
+   * ({@code RESOURCE_EXHAUSTED}, kubelet retries). See the README for the defaults.
+   *
+   * @param threads calls running at once
+   * @param queue calls waiting for a thread (0: none wait)
+   */
+  public record VolumeCalls(@DefaultValue("16") int threads, @DefaultValue("128") int queue) {}
 
   public DriverProperties {
     if (nodeId == null || nodeId.isBlank()) {
@@ -109,6 +121,13 @@ public record DriverProperties(
     if (rotation.parallelism() < 1) {
       throw new IllegalArgumentException(
           "secrets-store.driver.rotation.parallelism must be at least 1");
+    }
+    if (volumeCalls.threads() < 1 || volumeCalls.queue() < 0) {
+      throw new IllegalArgumentException(
+          "secrets-store.driver.volume-calls.threads must be at least 1 and .queue at least 0: "
+              + volumeCalls.threads()
+              + ", "
+              + volumeCalls.queue());
     }
     fileModeBits(fileMode);
     Path socket = socketPath(endpoint);

@@ -22,14 +22,29 @@ public final class NodeGrpcService extends NodeGrpc.NodeImplBase {
 
   private final String nodeId;
   private final VolumeService volumes;
+  private final VolumeCallPool calls;
 
-  public NodeGrpcService(String nodeId, VolumeService volumes) {
+  public NodeGrpcService(String nodeId, VolumeService volumes, VolumeCallPool calls) {
     this.nodeId = nodeId;
     this.volumes = volumes;
+    this.calls = calls;
   }
 
+  /** On the bounded pool: it waits on the provider, the API server and mount(2). */
   @Override
   public void nodePublishVolume(
+      NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
+    calls.run("publish", response, () -> publish(request, response));
+  }
+
+  /** On the bounded pool: it waits on umount(2) and the disk. */
+  @Override
+  public void nodeUnpublishVolume(
+      NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
+    calls.run("unpublish", response, () -> unpublish(request, response));
+  }
+
+  private void publish(
       NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
     try {
       if (!request.hasVolumeCapability()) {
@@ -58,8 +73,7 @@ public final class NodeGrpcService extends NodeGrpc.NodeImplBase {
     }
   }
 
-  @Override
-  public void nodeUnpublishVolume(
+  private void unpublish(
       NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
     try {
       volumes.unpublish(request.getVolumeId(), request.getTargetPath());
@@ -71,7 +85,7 @@ public final class NodeGrpcService extends NodeGrpc.NodeImplBase {
     }
   }
 
-  /** No node capabilities: no staging, no stats, no expansion. */
+  /** No node capabilities: no staging, no stats, no expansion. Answered on the transport thread. */
   @Override
   public void nodeGetCapabilities(
       NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
@@ -79,6 +93,7 @@ public final class NodeGrpcService extends NodeGrpc.NodeImplBase {
     response.onCompleted();
   }
 
+  /** Answered on the transport thread. */
   @Override
   public void nodeGetInfo(
       NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> response) {

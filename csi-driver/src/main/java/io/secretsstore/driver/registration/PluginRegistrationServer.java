@@ -71,6 +71,8 @@ public final class PluginRegistrationServer implements AutoCloseable {
               .channelType(EpollServerDomainSocketChannel.class)
               .bossEventLoopGroup(group)
               .workerEventLoopGroup(group)
+              // Two answers from memory: on the transport thread, no executor threads at all.
+              .directExecutor()
               .addService(new Registration())
               .build()
               .start();

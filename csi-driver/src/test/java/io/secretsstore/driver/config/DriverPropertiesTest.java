@@ -34,7 +34,8 @@ class DriverPropertiesTest {
             new DriverProperties.Rotation(true, Duration.ofMinutes(2), 8),
             true,
             new DriverProperties.Registration(true, null, null),
-            null);
+            null,
+            new DriverProperties.VolumeCalls(16, 128));
     assertThat(derived.socketPath())
         .isEqualTo(Path.of("/data/kubelet/plugins/secrets-store.csi.deckhouse.io/csi.sock"));
     assertThat(derived.kubeletPodsDir()).isEqualTo(Path.of("/data/kubelet/pods"));
@@ -93,6 +94,7 @@ class DriverPropertiesTest {
         new DriverProperties.Rotation(true, Duration.ofMinutes(2), parallelism),
         true,
         new DriverProperties.Registration(true, null, null),
-        null);
+        null,
+        new DriverProperties.VolumeCalls(16, 128));
   }
 }
