@@ -71,6 +71,36 @@ final class DaemonBenchSupport {
     }
   }
 
+  /**
+   * {count, sum in seconds} of the daemon's successful store requests of {@code operation}
+   * (common-vault's {@code secrets_store_requests_seconds}), from its Prometheus endpoint.
+   */
+  static double[] storeRequests(int port, String operation) throws Exception {
+    return timer(port, "secrets_store_requests_seconds", "operation=\"" + operation + "\"");
+  }
+
+  /** {count, sum in seconds} of a timer's series carrying every label and outcome success. */
+  static double[] timer(int port, String name, String... labels) throws Exception {
+    String text =
+        HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    double[] countAndSum = new double[2];
+    Matcher m = Pattern.compile("(?m)^" + name + "_(count|sum)\\{([^}]*)} (\\S+)").matcher(text);
+    while (m.find()) {
+      String series = m.group(2);
+      if (series.contains("outcome=\"success\"")
+          && java.util.Arrays.stream(labels).allMatch(series::contains)) {
+        countAndSum[m.group(1).equals("count") ? 0 : 1] += Double.parseDouble(m.group(3));
+      }
+    }
+    return countAndSum;
+  }
+
   /** The floor of a mount's store work: GETs of the same secret from this JVM, after a warm-up. */
   static double[] rawGets(OpenBaoServer store, String path) throws Exception {
     HttpRequest request =

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -121,6 +120,16 @@ class DaemonsBenchmark {
       Path providerJar = jar("jar.csi-provider");
       Path driverJar = jar("jar.csi-driver");
 
+      // Start-up with and without the images' AOT cache, and warm mounts with sharing off: pairs
+      // of daemons of their own, before the memory run (which starts the fat jars with NMT).
+      DaemonStartups.Result startups =
+          DaemonStartups.measure(
+              Files.createDirectories(work.resolve("startups")),
+              store.address(),
+              kubernetes,
+              providerJar,
+              driverJar);
+
       // Floors: the smallest JVM with each daemon's flags and limit.
       Floor providerFloor = idleJvm(chart, PROVIDER, providerJar, work);
       Floor driverFloor = idleJvm(chart, DRIVER, driverJar, work);
@@ -205,24 +214,40 @@ class DaemonsBenchmark {
       }
 
       double[] get = rawGets(store, prefix + "/db");
+      List<String> secrets = List.of(prefix + "/db", prefix + "/api", prefix + "/tls");
+      double[] threeGets = StoreFloors.threeGets(store, secrets);
+      double[] loginThreeGets =
+          StoreFloors.loginAndThreeGets(
+              store,
+              auth,
+              ROLE,
+              secrets,
+              () ->
+                  kubernetes
+                      .tokens()
+                      .mint(NAMESPACE, ACCOUNT, List.of(AUDIENCE), Duration.ofHours(1)));
       String loadAfter = Files.readString(Path.of("/proc/loadavg")).strip();
 
       String table =
-          table(
-              providerFloor,
-              driverFloor,
-              providerStart,
-              driverStart,
-              firstMount,
-              providerIdle,
-              driverIdle,
-              providerLoaded,
-              driverLoaded,
-              publish,
-              burstWall,
-              get,
-              loadBefore,
-              loadAfter);
+          DaemonsTable.render(
+              new DaemonsTable.Figures(
+                  providerFloor,
+                  driverFloor,
+                  providerStart,
+                  driverStart,
+                  firstMount,
+                  providerIdle,
+                  driverIdle,
+                  providerLoaded,
+                  driverLoaded,
+                  publish,
+                  burstWall,
+                  get,
+                  threeGets,
+                  loginThreeGets,
+                  startups,
+                  loadBefore,
+                  loadAfter));
       Path out = Path.of("target", "bench");
       Files.createDirectories(out);
       Files.writeString(out.resolve("daemons.txt"), table);
@@ -249,140 +274,5 @@ class DaemonsBenchmark {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  // ------------------------------------------------------------------ the table
-
-  static String table(
-      Floor providerFloor,
-      Floor driverFloor,
-      double providerStart,
-      double driverStart,
-      double firstMount,
-      Snapshot providerIdle,
-      Snapshot driverIdle,
-      Snapshot providerLoaded,
-      Snapshot driverLoaded,
-      double[] publish,
-      double burstWall,
-      double[] get,
-      String loadBefore,
-      String loadAfter) {
-    StringBuilder t = new StringBuilder();
-    t.append("Node daemons as the chart starts them (issue 17). Machine load (1/5/15 min) before: ")
-        .append(loadBefore)
-        .append(", after: ")
-        .append(loadAfter)
-        .append(", cores: ")
-        .append(Runtime.getRuntime().availableProcessors())
-        .append("\n\n");
-    t.append("| figure | ours | floor (same run) | ratio | goal |\n|---|---|---|---|---|\n");
-    row(
-        t,
-        "provider RSS idle (MiB)",
-        providerIdle.rssMiB(),
-        "minimal JVM",
-        providerFloor.rssMiB(),
-        "");
-    row(t, "driver RSS idle (MiB)", driverIdle.rssMiB(), "minimal JVM", driverFloor.rssMiB(), "");
-    row(
-        t,
-        "driver + provider RSS idle (MiB)",
-        providerIdle.rssMiB() + driverIdle.rssMiB(),
-        "2 minimal JVMs",
-        providerFloor.rssMiB() + driverFloor.rssMiB(),
-        "<= 160");
-    row(
-        t,
-        "provider RSS after " + BURST + " volumes + " + CYCLES + " rotations (MiB)",
-        providerLoaded.rssMiB(),
-        "minimal JVM",
-        providerFloor.rssMiB(),
-        "");
-    row(
-        t,
-        "driver RSS after " + BURST + " volumes + " + CYCLES + " rotations (MiB)",
-        driverLoaded.rssMiB(),
-        "minimal JVM",
-        driverFloor.rssMiB(),
-        "");
-    row(
-        t,
-        "driver + provider RSS after burst + rotations (MiB)",
-        providerLoaded.rssMiB() + driverLoaded.rssMiB(),
-        "2 minimal JVMs",
-        providerFloor.rssMiB() + driverFloor.rssMiB(),
-        "<= 200");
-    row(
-        t,
-        "provider start -> ready (ms)",
-        providerStart,
-        "minimal JVM",
-        providerFloor.startMs(),
-        "<= 2000");
-    row(
-        t,
-        "driver start -> ready (ms)",
-        driverStart,
-        "minimal JVM",
-        driverFloor.startMs(),
-        "<= 2000");
-    double getP50 = percentile(get, 50);
-    row(t, "first Mount after ready (ms)", firstMount, "raw GET p50", getP50, "<= 100");
-    row(
-        t,
-        "publish p50 in the burst, " + PARALLEL + " at a time (ms)",
-        percentile(publish, 50),
-        "raw GET p50",
-        getP50,
-        "");
-    row(
-        t,
-        "publish p99 in the burst (ms)",
-        percentile(publish, 99),
-        "raw GET p99",
-        percentile(get, 99),
-        "");
-    t.append(
-        String.format(
-            Locale.ROOT,
-            "\nburst of %d volumes: %.0f ms wall; raw GET: %d requests from this JVM (HTTP/1.1, kept"
-                + " alive)\n",
-            BURST - 1,
-            burstWall,
-            get.length));
-    t.append(
-        "\nNative Memory Tracking, committed MiB (RSS also holds libjvm and mapped files):\n\n");
-    t.append(
-        "| daemon | state | RSS | NMT total | heap | class+metaspace | shared classes | symbols |"
-            + " code | threads (count) | GC | other (direct) | NMT itself |\n");
-    t.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    nmt(t, "provider", "idle", providerIdle);
-    nmt(t, "provider", "after burst", providerLoaded);
-    nmt(t, "driver", "idle", driverIdle);
-    nmt(t, "driver", "after burst", driverLoaded);
-    nmt(t, "minimal JVM", "idle", providerFloor.snapshot());
-    t.append("\nLoaded classes: provider ")
-        .append(providerLoaded.classes())
-        .append(", driver ")
-        .append(driverLoaded.classes())
-        .append(", minimal JVM ")
-        .append(providerFloor.snapshot().classes())
-        .append('\n');
-    return t.toString();
-  }
-
-  static void row(
-      StringBuilder t, String figure, double ours, String floorName, double floor, String goal) {
-    t.append(
-        String.format(
-            Locale.ROOT,
-            "| %s | %.0f | %s %.1f | %.1fx | %s |\n",
-            figure,
-            ours,
-            floorName,
-            floor,
-            floor > 0 ? ours / floor : Double.NaN,
-            goal));
   }
 }

@@ -77,6 +77,36 @@ final class RenderedService implements AutoCloseable {
       Path kubeconfig,
       List<String> extraJvmFlags)
       throws IOException {
+    return start(
+        chart,
+        workload,
+        jar,
+        jar,
+        workDir,
+        hostPaths,
+        secrets,
+        fieldRefs,
+        kubeconfig,
+        extraJvmFlags);
+  }
+
+  /**
+   * @param launch the jar given to {@code -jar}: {@code jar} itself, or its extracted form (a thin
+   *     jar whose manifest names its libraries, which a JDK AOT cache needs); the image's flags are
+   *     always those of {@code jar}'s module
+   */
+  static RenderedService start(
+      RenderedChart chart,
+      String workload,
+      Path jar,
+      Path launch,
+      Path workDir,
+      Map<String, Path> hostPaths,
+      Function<String, Map<String, String>> secrets,
+      Map<String, String> fieldRefs,
+      Path kubeconfig,
+      List<String> extraJvmFlags)
+      throws IOException {
     PodSpec pod = chart.pod(workload);
     Container container = pod.getContainers().getFirst();
     Map<String, Path> mounts = new LinkedHashMap<>();
@@ -126,7 +156,7 @@ final class RenderedService implements AutoCloseable {
     Quantity limit = container.getResources().getLimits().get("memory");
     command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
     command.add("-jar");
-    command.add(jar.toString());
+    command.add(launch.toString());
     for (String arg : container.getArgs()) {
       command.add(substitute(arg, mounts));
     }
@@ -194,6 +224,15 @@ final class RenderedService implements AutoCloseable {
       throw new IllegalStateException("no <jvmFlag> in the root pom");
     }
     return flags;
+  }
+
+  /** SIGTERM, then waits for the exit (a JVM writes its AOT cache on the way out). */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+    return process.exitValue();
   }
 
   long pid() {
