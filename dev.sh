@@ -9,7 +9,8 @@
 #   ./dev.sh images  build the OCI images of every service with Jib (<module>/target/jib-image.tar)
 #   ./dev.sh bench provider|driver|injector|webhook   benchmarks (print ratios against an in-run baseline)
 #   ./dev.sh bench daemons  csi-driver + csi-provider as the chart starts them: memory (NMT), start-up,
-#                    first mount, a 100-volume burst and rotations, against in-run floors (root)
+#                    first mount (with and without a trained AOT cache), sharing-off mounts and the
+#                    store read, a 100-volume burst and rotations, against in-run floors (root)
 #   ./dev.sh bench system   the whole system on the real cluster (~20-30 min): docs/benchmarks.md
 #   ./dev.sh fmt     apply the code format
 #   ./dev.sh mvn ... any Maven command with the right JDK
