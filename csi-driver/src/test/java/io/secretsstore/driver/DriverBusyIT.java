@@ -1,15 +1,15 @@
 package io.secretsstore.driver;
 
+import static io.secretsstore.driver.csi.VolumeCallMeters.gauge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.driver.Kubelet.Pod;
 import io.secretsstore.driver.ScriptedProvider.Answer;
+import io.secretsstore.driver.csi.VolumeCallMeters;
 import io.secretsstore.driver.csi.VolumeCallPool;
 import io.secretsstore.driver.publish.VolumeService;
 import io.secretsstore.model.csi.v1.GetPluginInfoRequest;
@@ -50,7 +50,7 @@ class DriverBusyIT {
                 "secrets-store.driver.provider-timeout=10m");
         ScriptedProvider provider = new ScriptedProvider(h.providersDir.resolve("held.sock"));
         ExecutorService kubelets = Executors.newVirtualThreadPerTaskExecutor()) {
-      createClass(h, "held", "held");
+      h.createClass("held", "held", Map.of());
       provider.answer(Answer.of("key", "value"));
       provider.hold();
       int threadsBefore = Thread.activeCount();
@@ -123,13 +123,7 @@ class DriverBusyIT {
                   "the driver is busy: all 3 publish/unpublish threads and 2 queue places are"
                       + " taken (secrets-store.driver.volume-calls); kubelet retries");
         }
-        assertThat(
-                meters
-                    .get("secrets_store.driver.volume_calls.refused")
-                    .tag("method", "publish")
-                    .counter()
-                    .count())
-            .isEqualTo(refusals);
+        assertThat(VolumeCallMeters.refused(meters, "publish")).isEqualTo(refusals);
 
         // Exactly the pool's threads work on publishes, whatever kubelet sent.
         List<String> publishing = threadsIn(VolumeService.class.getName(), "publish");
@@ -151,10 +145,6 @@ class DriverBusyIT {
         h.kubelet().unpublish(pod);
       }
     }
-  }
-
-  private static double gauge(MeterRegistry meters, String name) {
-    return meters.get("secrets_store.driver.volume_calls." + name).gauge().value();
   }
 
   /** Names of live threads with a frame of {@code type.method} on their stack. */
@@ -185,24 +175,5 @@ class DriverBusyIT {
       }
       Thread.sleep(50);
     }
-  }
-
-  private static void createClass(DriverHarness h, String name, String provider) {
-    GenericKubernetesResource spc =
-        new GenericKubernetesResourceBuilder()
-            .withApiVersion("secrets-store.csi.x-k8s.io/v1")
-            .withKind("SecretProviderClass")
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(DriverHarness.NAMESPACE)
-            .endMetadata()
-            .withAdditionalProperties(
-                Map.of("spec", Map.of("provider", provider, "parameters", Map.of())))
-            .build();
-    h.api()
-        .genericKubernetesResources(DriverPublishIT.SPC)
-        .inNamespace(DriverHarness.NAMESPACE)
-        .resource(spc)
-        .createOr(existing -> existing.update());
   }
 }

@@ -2,10 +2,13 @@ package io.secretsstore.driver;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.api.model.storage.CSIDriverBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.secretsstore.driver.publish.MountedVolume;
 import io.secretsstore.driver.publish.PublishException;
 import io.secretsstore.driver.publish.VolumeService;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -41,6 +45,16 @@ final class DriverHarness implements AutoCloseable {
   static final String NAMESPACE = "team-a";
   static final String ACCOUNT = "app";
   static final String ROLE = "app";
+
+  /** The upstream driver's SecretProviderClass (served by the mock API as a generic resource). */
+  static final ResourceDefinitionContext SPC =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("secrets-store.csi.x-k8s.io")
+          .withVersion("v1")
+          .withKind("SecretProviderClass")
+          .withPlural("secretproviderclasses")
+          .withNamespaced(true)
+          .build();
 
   final OpenBaoServer store = SharedStore.store();
   final KubernetesApiMock kubernetes = SharedStore.kubernetes();
@@ -250,6 +264,29 @@ final class DriverHarness implements AutoCloseable {
     ssi.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     ssi.setSpec(spec);
     return api().resource(ssi).createOr(existing -> existing.update());
+  }
+
+  /**
+   * Creates (or replaces) a SecretProviderClass in {@link #NAMESPACE} naming {@code provider} (the
+   * upstream driver's volume attribute {@code secretProviderClass}).
+   */
+  void createClass(String name, String provider, Map<String, String> parameters) {
+    GenericKubernetesResource spc =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("secrets-store.csi.x-k8s.io/v1")
+            .withKind("SecretProviderClass")
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NAMESPACE)
+            .endMetadata()
+            .withAdditionalProperties(
+                Map.of("spec", Map.of("provider", provider, "parameters", parameters)))
+            .build();
+    api()
+        .genericKubernetesResources(SPC)
+        .inNamespace(NAMESPACE)
+        .resource(spc)
+        .createOr(existing -> existing.update());
   }
 
   /**

@@ -8,9 +8,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,15 +75,6 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DriverPublishIT {
-
-  static final ResourceDefinitionContext SPC =
-      new ResourceDefinitionContext.Builder()
-          .withGroup("secrets-store.csi.x-k8s.io")
-          .withVersion("v1")
-          .withKind("SecretProviderClass")
-          .withPlural("secretproviderclasses")
-          .withNamespaced(true)
-          .build();
 
   static DriverHarness h;
 
@@ -210,7 +198,7 @@ class DriverPublishIT {
   @Test
   void anUpstreamSecretProviderClassIsMountedThroughItsProvider() throws Exception {
     h.admin.putKv2("secret", h.prefix + "/upstream", Map.of("password", "upstream-pw"));
-    createClass(
+    h.createClass(
         "upstream-db",
         "vault",
         Map.of(
@@ -279,8 +267,8 @@ class DriverPublishIT {
         h.createImport(NAMESPACE, "store-down", file("key", h.path("fails"), "key"));
     unreachable.getSpec().setAddress("http://127.0.0.1:" + closedPort());
     h.api().resource(unreachable).update();
-    createClass("other-provider", "azure", Map.of("objects", "[]"));
-    createClass("dead-provider", "dead", Map.of());
+    h.createClass("other-provider", "azure", Map.of("objects", "[]"));
+    h.createClass("dead-provider", "dead", Map.of());
     deadSocket(h.providersDir.resolve("dead.sock"));
     Pod pod = pod("failing-1");
 
@@ -373,7 +361,7 @@ class DriverPublishIT {
   @Test
   void aHostileProviderCannotWriteOutsideTheVolume() throws Exception {
     try (ScriptedProvider hostile = new ScriptedProvider(h.providersDir.resolve("hostile.sock"))) {
-      createClass("hostile", "hostile", Map.of());
+      h.createClass("hostile", "hostile", Map.of());
       Pod pod = pod("victim-1");
       for (String path :
           List.of("../../../../escape", "/tmp/escape", "sub/escape", "..", "..data", "")) {
@@ -463,7 +451,7 @@ class DriverPublishIT {
   @Test
   void aHostileProviderCannotChooseMetricLabels() throws Exception {
     try (ScriptedProvider hostile = new ScriptedProvider(h.providersDir.resolve("labels.sock"))) {
-      createClass("labels", "labels", Map.of());
+      h.createClass("labels", "labels", Map.of());
       Pod pod = pod("labels-1");
       List<String> invented = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
@@ -1332,25 +1320,6 @@ class DriverPublishIT {
     return h.api().v1().events().inNamespace(pod.namespace()).list().getItems().stream()
         .filter(e -> pod.uid().equals(e.getInvolvedObject().getUid()))
         .toList();
-  }
-
-  private static void createClass(String name, String provider, Map<String, String> parameters) {
-    GenericKubernetesResource spc =
-        new GenericKubernetesResourceBuilder()
-            .withApiVersion("secrets-store.csi.x-k8s.io/v1")
-            .withKind("SecretProviderClass")
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(NAMESPACE)
-            .endMetadata()
-            .withAdditionalProperties(
-                Map.of("spec", Map.of("provider", provider, "parameters", parameters)))
-            .build();
-    h.api()
-        .genericKubernetesResources(SPC)
-        .inNamespace(NAMESPACE)
-        .resource(spc)
-        .createOr(existing -> existing.update());
   }
 
   private static void assertRefused(

@@ -63,13 +63,7 @@ class VolumeCallPoolTest {
       pool.run("publish", refused, () -> {});
       assertThat(Status.fromThrowable(refused.error.getNow(null)).getCode())
           .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-      assertThat(
-              meters
-                  .get("secrets_store.driver.volume_calls.refused")
-                  .tag("method", "publish")
-                  .counter()
-                  .count())
-          .isEqualTo(1);
+      assertThat(VolumeCallMeters.refused(meters, "publish")).isEqualTo(1);
       release.countDown();
       Status failed = Status.fromThrowable(failing.error.get(60, TimeUnit.SECONDS));
       assertThat(failed.getCode()).isEqualTo(Status.Code.UNKNOWN);
@@ -78,7 +72,7 @@ class VolumeCallPoolTest {
   }
 
   private double queued() {
-    return meters.get("secrets_store.driver.volume_calls.queued").gauge().value();
+    return VolumeCallMeters.gauge(meters, "queued");
   }
 
   private static void await(CountDownLatch latch) {
