@@ -101,6 +101,27 @@ final class DaemonBenchSupport {
     return countAndSum;
   }
 
+  /** The sum of a Prometheus metric's series carrying every label, from the daemon's endpoint. */
+  static double metric(int port, String name, String... labels) throws Exception {
+    String text =
+        HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    double sum = 0;
+    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{([^}]*)})? (\\S+)").matcher(text);
+    while (m.find()) {
+      String series = m.group(1) == null ? "" : m.group(1);
+      if (Arrays.stream(labels).allMatch(series::contains)) {
+        sum += Double.parseDouble(m.group(2));
+      }
+    }
+    return sum;
+  }
+
   /** The floor of a mount's store work: GETs of the same secret from this JVM, after a warm-up. */
   static double[] rawGets(OpenBaoServer store, String path) throws Exception {
     HttpRequest request =

@@ -78,13 +78,7 @@ final class DaemonMemory {
 
   /** {@link IdleJvm} with the daemon image's JVM flags and its chart limit as RAM. */
   static Floor idleJvm(RenderedChart chart, String workload, Path jar, Path work) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(RenderedService.imageJvmFlags(jar));
-    Quantity limit =
-        chart.pod(workload).getContainers().getFirst().getResources().getLimits().get("memory");
-    command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
-    command.add("-XX:NativeMemoryTracking=summary");
+    List<String> command = floorJvm(chart, workload, jar);
     command.add("-cp");
     command.add(
         Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -107,6 +101,28 @@ final class DaemonMemory {
       process.destroy();
       process.waitFor(20, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * {@code java} with the daemon image's JVM flags, its chart limit as RAM and NMT, as the memory
+   * run starts the daemon itself: the start of every floor process's command.
+   */
+  static List<String> floorJvm(RenderedChart chart, String workload, Path jar) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(RenderedService.imageJvmFlags(jar));
+    Quantity limit =
+        chart.pod(workload).getContainers().getFirst().getResources().getLimits().get("memory");
+    command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
+    command.add("-XX:NativeMemoryTracking=summary");
+    return command;
+  }
+
+  /** The chart's memory limit of a workload's container, MiB. */
+  static long limitMiB(RenderedChart chart, String workload) {
+    Quantity limit =
+        chart.pod(workload).getContainers().getFirst().getResources().getLimits().get("memory");
+    return Quantity.getAmountInBytes(limit).longValue() >> 20;
   }
 
   /** RSS, threads, classes and NMT's summary of one process now. */

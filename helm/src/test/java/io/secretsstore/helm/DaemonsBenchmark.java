@@ -36,8 +36,12 @@ import org.junit.jupiter.api.Test;
  * API, with real tmpfs mounts (root only). Measures per daemon: start to ready (its socket answers
  * and readiness is 200), the first Mount after ready, resident memory idle and after a 100-volume
  * burst plus 3 rotation cycles, with NMT's account of heap, metaspace, code, threads and direct
- * memory. Floors measured in the same run: a minimal JVM process with the same flags (start-up,
- * memory), and a raw HTTP GET of the same secret from this JVM (a mount's store round trip).
+ * memory. Then a store outage ({@link HeldPublishes}): OpenBao paused while 150 publishes arrive,
+ * the driver's RSS and threads at the peak and after recovery, and how many its bounded pool
+ * refused. Floors measured in the same run: a minimal JVM process with the same flags (start-up,
+ * memory), the framework's ({@link FrameworkFloors}: an empty Spring Boot + spring-grpc daemon,
+ * with and without actuator), and a raw HTTP GET of the same secret from this JVM (a mount's store
+ * round trip).
  *
  * <p>Not a test of timing: it asserts only that every volume got its files. Numbers go to stdout
  * and {@code target/bench/daemons.txt}; record them with the machine load it prints.
@@ -72,7 +76,7 @@ class DaemonsBenchmark {
     admin.createKubernetesRole(
         auth,
         ROLE,
-        List.of(ACCOUNT),
+        List.of(ACCOUNT, HeldPublishes.ACCOUNT),
         List.of(NAMESPACE),
         List.of(prefix),
         Duration.ofHours(1),
@@ -133,6 +137,9 @@ class DaemonsBenchmark {
       // Floors: the smallest JVM with each daemon's flags and limit.
       Floor providerFloor = idleJvm(chart, PROVIDER, providerJar, work);
       Floor driverFloor = idleJvm(chart, DRIVER, driverJar, work);
+      // The framework's: an empty Spring Boot + spring-grpc daemon, with and without actuator.
+      FrameworkFloors.Result frameworks =
+          FrameworkFloors.measure(chart, providerJar, driverJar, work);
 
       // The provider first (the driver's readiness needs it), each timed from its process start.
       long started = System.nanoTime();
@@ -213,6 +220,10 @@ class DaemonsBenchmark {
         assertThat(Files.readString(csi.target(pod).resolve("tls.key"))).hasSize(2048);
       }
 
+      // A store outage with publishes piling up (the bounded pool), then its recovery.
+      HeldPublishes.Result held =
+          HeldPublishes.measure(csi, driver, provider, driverPort, store, kubernetes, pods);
+
       double[] get = rawGets(store, prefix + "/db");
       List<String> secrets = List.of(prefix + "/db", prefix + "/api", prefix + "/tls");
       double[] threeGets = StoreFloors.threeGets(store, secrets);
@@ -246,6 +257,9 @@ class DaemonsBenchmark {
                   threeGets,
                   loginThreeGets,
                   startups,
+                  frameworks,
+                  held,
+                  limitMiB(chart, DRIVER),
                   loadBefore,
                   loadAfter));
       Path out = Path.of("target", "bench");

@@ -73,6 +73,11 @@ final class KubeletCsi {
     }
 
     void publish(Pod pod, String token) {
+      publish(pod, ACCOUNT, token);
+    }
+
+    /** As kubelet publishes a volume of a pod running as service account {@code account}. */
+    void publish(Pod pod, String account, String token) {
       try {
         Files.createDirectories(target(pod).getParent());
       } catch (IOException e) {
@@ -83,7 +88,7 @@ final class KubeletCsi {
       context.put(CsiNames.POD_NAME, pod.name());
       context.put(CsiNames.POD_NAMESPACE, NAMESPACE);
       context.put(CsiNames.POD_UID, pod.uid());
-      context.put(CsiNames.SERVICE_ACCOUNT_NAME, ACCOUNT);
+      context.put(CsiNames.SERVICE_ACCOUNT_NAME, account);
       context.put(CsiNames.EPHEMERAL, "true");
       context.put(
           CsiNames.SERVICE_ACCOUNT_TOKENS,

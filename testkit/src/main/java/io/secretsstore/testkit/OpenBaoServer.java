@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -190,6 +191,14 @@ public final class OpenBaoServer implements AutoCloseable {
 
   public boolean isRunning() {
     return process == null || process.isAlive();
+  }
+
+  /**
+   * The local server's process id, for a test that pauses it (SIGSTOP: a store that takes
+   * connections and never answers); empty for a store from {@code VAULT_ADDR} or in a container.
+   */
+  public OptionalLong pid() {
+    return process == null ? OptionalLong.empty() : OptionalLong.of(process.pid());
   }
 
   /** Root-token admin API of this store. */
