@@ -165,7 +165,9 @@ final class DaemonsTable {
         t,
         "driver threads" + outage,
         h.peak().threads(),
-        "before the outage %d".formatted(h.before().threads()),
+        "before the outage %d; %d of them %s* at the peak"
+            .formatted(
+                h.before().threads(), h.poolThreadsAtPeak(), HeldPublishes.POOL_THREAD_PREFIX),
         "<= before + %d (the pool)".formatted(h.threads()),
         h.peak().threads() <= h.before().threads() + h.threads());
     int expectedRefused = h.sent() - h.busy() - h.queued();

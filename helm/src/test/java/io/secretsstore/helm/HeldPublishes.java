@@ -38,6 +38,9 @@ final class HeldPublishes {
   static final int SENT = 150;
   static final String ACCOUNT = "held";
 
+  /** The name prefix of the driver's publish pool threads (csi-driver's VolumeCallPool). */
+  static final String POOL_THREAD_PREFIX = "csi-volume-call-";
+
   /** What the phase measured. */
   record Result(
       int sent,
@@ -46,6 +49,7 @@ final class HeldPublishes {
       int queued,
       int refused,
       int otherErrors,
+      long poolThreadsAtPeak,
       Snapshot before,
       Snapshot peak,
       Snapshot recovered,
@@ -92,6 +96,7 @@ final class HeldPublishes {
     try {
       Snapshot peak;
       Snapshot providerPeak;
+      long poolThreads;
       int busy;
       int queued;
       signal("STOP", storePid);
@@ -129,6 +134,12 @@ final class HeldPublishes {
           Thread.sleep(20);
         }
         peak = Snapshot.of(driver);
+        // The driver's threads by name: the pool's, however many calls wait.
+        poolThreads =
+            jcmd(driver.pid(), "Thread.print")
+                .lines()
+                .filter(l -> l.startsWith("\"" + POOL_THREAD_PREFIX))
+                .count();
         providerPeak = Snapshot.of(provider);
       } finally {
         signal("CONT", storePid);
@@ -165,6 +176,7 @@ final class HeldPublishes {
           queued,
           refused,
           otherErrors,
+          poolThreads,
           before,
           peak,
           recovered,
