@@ -145,19 +145,24 @@ final class FrameworkFloors {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    Instant giveUp = Instant.now().plus(Duration.ofMinutes(2));
-    while (!(healthServes(socket) && (!actuator || ready(port)))) {
-      if (!process.isAlive() || Instant.now().isAfter(giveUp)) {
-        process.destroyForcibly();
-        throw new AssertionError(
-            "framework floor "
-                + name
-                + " never became ready; its log:\n"
-                + Files.readString(log, StandardCharsets.UTF_8));
+    try {
+      Instant giveUp = Instant.now().plus(Duration.ofMinutes(2));
+      while (!(healthServes(socket) && (!actuator || ready(port)))) {
+        if (!process.isAlive() || Instant.now().isAfter(giveUp)) {
+          throw new AssertionError(
+              "framework floor "
+                  + name
+                  + " never became ready; its log:\n"
+                  + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        Thread.sleep(20);
       }
-      Thread.sleep(20);
+      return new Running(name, process, millisSince(started));
+    } catch (Throwable notReady) {
+      // Not handed to the caller yet, so not stopped by its cleanup.
+      process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+      throw notReady;
     }
-    return new Running(name, process, millisSince(started));
   }
 
   private static boolean startsWithAny(String jar, List<String> prefixes) {
