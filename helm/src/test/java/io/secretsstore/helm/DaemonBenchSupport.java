@@ -50,14 +50,7 @@ final class DaemonBenchSupport {
   /** Completed rotation cycles, from the driver's own metric. */
   static long rotationCycles(int port) {
     try {
-      String text =
-          HTTP.send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String text = prometheus(port);
       Matcher m =
           Pattern.compile(
                   "(?m)^secrets_store_driver_rotation_cycle_seconds_count(?:\\{[^}]*})? (\\S+)")
@@ -81,14 +74,7 @@ final class DaemonBenchSupport {
 
   /** {count, sum in seconds} of a timer's series carrying every label and outcome success. */
   static double[] timer(int port, String name, String... labels) throws Exception {
-    String text =
-        HTTP.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
-                    .timeout(Duration.ofSeconds(10))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
+    String text = prometheus(port);
     double[] countAndSum = new double[2];
     Matcher m = Pattern.compile("(?m)^" + name + "_(count|sum)\\{([^}]*)} (\\S+)").matcher(text);
     while (m.find()) {
@@ -103,14 +89,7 @@ final class DaemonBenchSupport {
 
   /** The sum of a Prometheus metric's series carrying every label, from the daemon's endpoint. */
   static double metric(int port, String name, String... labels) throws Exception {
-    String text =
-        HTTP.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
-                    .timeout(Duration.ofSeconds(10))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
+    String text = prometheus(port);
     double sum = 0;
     Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{([^}]*)})? (\\S+)").matcher(text);
     while (m.find()) {
@@ -120,6 +99,16 @@ final class DaemonBenchSupport {
       }
     }
     return sum;
+  }
+
+  /** The daemon's Prometheus text. */
+  static String prometheus(int port) throws IOException, InterruptedException {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** The floor of a mount's store work: GETs of the same secret from this JVM, after a warm-up. */

@@ -111,18 +111,20 @@ final class DaemonMemory {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(RenderedService.imageJvmFlags(jar));
-    Quantity limit =
-        chart.pod(workload).getContainers().getFirst().getResources().getLimits().get("memory");
-    command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).toBigInteger());
+    command.add("-XX:MaxRAM=" + limitBytes(chart, workload).toBigInteger());
     command.add("-XX:NativeMemoryTracking=summary");
     return command;
   }
 
   /** The chart's memory limit of a workload's container, MiB. */
   static long limitMiB(RenderedChart chart, String workload) {
+    return limitBytes(chart, workload).longValue() >> 20;
+  }
+
+  private static java.math.BigDecimal limitBytes(RenderedChart chart, String workload) {
     Quantity limit =
         chart.pod(workload).getContainers().getFirst().getResources().getLimits().get("memory");
-    return Quantity.getAmountInBytes(limit).longValue() >> 20;
+    return Quantity.getAmountInBytes(limit);
   }
 
   /** RSS, threads, classes and NMT's summary of one process now. */
