@@ -5,12 +5,8 @@ import io.secretsstore.vault.error.StoreErrorKind;
 import io.secretsstore.vault.error.StoreException;
 import io.secretsstore.vault.error.StoreLoginException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,7 +17,10 @@ import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.springframework.core.ParameterizedTypeReference;
-import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.client.ClientHttpRequest;
+import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.vault.authentication.KubernetesAuthentication;
 import org.springframework.vault.authentication.KubernetesAuthenticationOptions;
 import org.springframework.vault.authentication.LoginToken;
@@ -36,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Talks to one store connection: Kubernetes-auth login, KV v1/v2 reads, writes, token and lease
- * renewal. Thread-safe and stateless apart from its HTTP client; share one per {@link
+ * renewal. Thread-safe and stateless apart from its TLS socket factory; share one per {@link
  * StoreConnection} (see {@link StoreClients}).
  *
  * <h2>KV v1 or v2</h2>
@@ -60,7 +59,7 @@ public final class StoreClient implements AutoCloseable {
   private final StoreConnection connection;
   private final RestClient rest;
   private final RetryingExecutor retries;
-  private final HttpClient http;
+  private final StoreRequestFactory requests;
   private final URI apiBase;
   private volatile boolean closed;
 
@@ -70,21 +69,22 @@ public final class StoreClient implements AutoCloseable {
       StoreMetrics metrics,
       StorePacing pacing,
       StoreReachability reachability,
-      HttpClient http) {
+      StoreRequestFactory requests) {
     this.connection = connection;
     this.rest = rest;
     this.retries = new RetryingExecutor(connection, metrics, pacing, reachability);
-    this.http = http;
+    this.requests = requests;
     this.apiBase = URI.create(connection.displayAddress() + "/v1/");
   }
 
   /**
-   * Releases the HTTP client (its connection pool and selector thread); requests in flight finish.
+   * Marks the client closed (its owner, {@link StoreClients}, no longer hands it out); requests in
+   * flight finish. It holds no thread or pool of its own: idle kept-alive connections of its TLS
+   * trust leave the JDK's keep-alive cache within its idle timeout (5 s).
    */
   @Override
   public void close() {
     closed = true;
-    http.shutdown();
   }
 
   public boolean isClosed() {
@@ -118,20 +118,11 @@ public final class StoreClient implements AutoCloseable {
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(pacing, "pacing");
-    HttpClient http =
-        HttpClient.newBuilder()
-            .connectTimeout(connection.connectTimeout())
-            .sslContext(StoreTls.sslContext(connection.tls()))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            // Plain-HTTP stores would otherwise get an h2c upgrade attempt on every request.
-            .version(connection.isTls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-            .build();
-    JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(http);
-    requestFactory.setReadTimeout(connection.requestTimeout());
+    StoreRequestFactory requests = new StoreRequestFactory(connection);
     RestClient rest =
         VaultClients.createRestClient(
             SimpleVaultEndpointProvider.of(VaultEndpoint.from(connection.address())),
-            requestFactory,
+            requests,
             builder ->
                 connection
                     .namespace()
@@ -139,7 +130,7 @@ public final class StoreClient implements AutoCloseable {
                         namespace ->
                             builder.requestInterceptor(
                                 VaultClients.createNamespaceInterceptor(namespace))));
-    return new StoreClient(connection, rest, metrics, pacing, reachability, http);
+    return new StoreClient(connection, rest, metrics, pacing, reachability, requests);
   }
 
   public StoreConnection connection() {
@@ -216,8 +207,8 @@ public final class StoreClient implements AutoCloseable {
           }
         });
     String uri = version.isPresent() ? apiPath + "?version=" + version.getAsInt() : apiPath;
-    // The hot path of every mount: one blocking exchange on the JDK client and one JSON parse,
-    // without the RestClient's async body stream and message-converter dispatch (issue 17).
+    // The hot path of every mount: one blocking exchange on the request factory and one JSON
+    // parse, without the RestClient's message-converter dispatch (issue 17).
     Map<String, Object> body = execute(Operation.READ, apiPath, () -> getJson(uri, token));
     StoreResponse response = new StoreResponse(body == null ? Map.of() : body);
     return new KvRead(
@@ -262,26 +253,27 @@ public final class StoreClient implements AutoCloseable {
    */
   @SuppressWarnings("unchecked")
   private Map<String, Object> getJson(String uri, VaultToken token) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(apiBase.resolve(uri))
-            .timeout(connection.requestTimeout())
-            .header("Accept", "application/json")
-            .header(VaultHttpHeaders.VAULT_TOKEN, token.getToken())
-            .GET();
-    connection.namespace().ifPresent(ns -> request.header(VaultHttpHeaders.VAULT_NAMESPACE, ns));
-    HttpResponse<byte[]> response;
+    byte[] bytes;
+    int status;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      ClientHttpRequest request = requests.createRequest(apiBase.resolve(uri), HttpMethod.GET);
+      HttpHeaders headers = request.getHeaders();
+      headers.set(HttpHeaders.ACCEPT, "application/json");
+      headers.set(VaultHttpHeaders.VAULT_TOKEN, token.getToken());
+      connection.namespace().ifPresent(ns -> headers.set(VaultHttpHeaders.VAULT_NAMESPACE, ns));
+      // Read to the end and closed: the connection goes back to the keep-alive cache.
+      try (ClientHttpResponse response = request.execute()) {
+        status = response.getStatusCode().value();
+        bytes = response.getBody().readAllBytes();
+        if (status >= 400) {
+          throw new StoreHttpStatus(
+              status, new String(bytes, StandardCharsets.UTF_8), response.getHeaders());
+        }
+      }
     } catch (IOException e) {
+      // An interrupted (virtual) caller's socket was closed: its interrupt flag stays set, and the
+      // attempt is reported as cancelled.
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UncheckedIOException(new InterruptedIOException("Request was interrupted"));
-    }
-    byte[] bytes = response.body() == null ? new byte[0] : response.body();
-    if (response.statusCode() >= 400) {
-      throw new StoreHttpStatus(
-          response.statusCode(), new String(bytes, StandardCharsets.UTF_8), response.headers());
     }
     if (bytes.length == 0) {
       return null;
@@ -289,8 +281,7 @@ public final class StoreClient implements AutoCloseable {
     try {
       return JSON.readValue(bytes, Map.class);
     } catch (RuntimeException e) {
-      throw new IllegalStateException(
-          "the answer is not a JSON object (HTTP " + response.statusCode() + ")");
+      throw new IllegalStateException("the answer is not a JSON object (HTTP " + status + ")");
     }
   }
 

@@ -9,6 +9,7 @@ import io.secretsstore.vault.error.StoreLoginException;
 import io.secretsstore.vault.error.TlsHandshakeFailures;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -196,7 +197,8 @@ final class StoreErrorMapping {
   static StoreReachability.Outcome reachability(RuntimeException e, StoreException failure) {
     if (find(e, ConnectException.class) != null
         || find(e, UnknownHostException.class) != null
-        || find(e, HttpConnectTimeoutException.class) != null) {
+        || find(e, HttpConnectTimeoutException.class) != null
+        || isConnectTimeout(e)) {
       return StoreReachability.Outcome.UNREACHABLE;
     }
     if (failure.httpStatus().isPresent()
@@ -222,13 +224,16 @@ final class StoreErrorMapping {
           case UnknownHostException u -> "unknown host: the name does not resolve";
           case HttpConnectTimeoutException t -> "no connection within the connect timeout";
           case HttpTimeoutException t -> "no answer within the request timeout";
+          case SocketTimeoutException t when StoreRequestFactory.isConnectTimeout(t) ->
+              "no connection within the connect timeout";
+          case SocketTimeoutException t -> "no answer within the request timeout";
           default -> io.getClass().getSimpleName();
         };
     return message.isEmpty() ? cause : cause + " (" + message + ")";
   }
 
   private static StoreErrorKind ioKind(IOException io) {
-    if (io instanceof HttpTimeoutException) {
+    if (io instanceof HttpTimeoutException || io instanceof SocketTimeoutException) {
       return StoreErrorKind.TIMEOUT;
     }
     if (find(io, SSLException.class) != null && TlsHandshakeFailures.connectionLost(io)) {
@@ -268,6 +273,12 @@ final class StoreErrorMapping {
       }
     }
     return Redaction.sanitize(String.join("; ", errors));
+  }
+
+  /** A connect that timed out ({@link StoreRequestFactory}'s transport): nothing answered. */
+  private static boolean isConnectTimeout(Throwable e) {
+    SocketTimeoutException timeout = find(e, SocketTimeoutException.class);
+    return timeout != null && StoreRequestFactory.isConnectTimeout(timeout);
   }
 
   private static <T extends Throwable> T find(Throwable error, Class<T> type) {

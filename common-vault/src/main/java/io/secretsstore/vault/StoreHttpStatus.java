@@ -1,7 +1,7 @@
 package io.secretsstore.vault;
 
-import java.net.http.HttpHeaders;
 import java.util.Optional;
+import org.springframework.http.HttpHeaders;
 
 /** A store answer with an HTTP error status (4xx/5xx), before it is mapped to an error kind. */
 final class StoreHttpStatus extends RuntimeException {
@@ -26,6 +26,6 @@ final class StoreHttpStatus extends RuntimeException {
   }
 
   Optional<String> header(String name) {
-    return headers.firstValue(name);
+    return Optional.ofNullable(headers.getFirst(name));
   }
 }

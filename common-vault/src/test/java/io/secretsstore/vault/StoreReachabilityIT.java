@@ -14,19 +14,22 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.springframework.vault.support.VaultToken;
 
 /**
- * A store nothing can connect to costs one connection attempt per hold, through the real JDK HTTP
- * client: counted by the client's own request metrics (one sample per attempt) and by the listener
- * that answers once the store is "back". The hold's clock is the test's, so the counts do not
- * depend on how fast the machine is.
+ * A store nothing can connect to costs one connection attempt per hold, through the real HTTP
+ * transport: counted by the client's own request metrics (one sample per attempt) and by the
+ * listener that answers once the store is "back". The hold's clock is the test's, so the counts do
+ * not depend on how fast the machine is.
  */
 class StoreReachabilityIT {
 
@@ -100,6 +103,53 @@ class StoreReachabilityIT {
       assertThat(back.requests()).isEqualTo(5);
       assertThat(metrics.failFastCount("read")).isEqualTo(21);
       assertThat(reachability.heldAddresses()).isZero();
+    }
+  }
+
+  /**
+   * The transport (HttpURLConnection) reports a connect timeout as a plain SocketTimeoutException,
+   * like a slow answer: it is still told apart as "nothing answered there", so it opens the hold.
+   */
+  @Test
+  void aConnectTimeoutIsATimeoutThatOpensTheHold() throws Exception {
+    try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      // Nobody accepts: once its listen queue is full, a new connection gets no answer at all.
+      List<Socket> queued = new ArrayList<>();
+      try {
+        for (int i = 0; i < 16; i++) {
+          Socket s = new Socket();
+          queued.add(s);
+          try {
+            s.connect(full.getLocalSocketAddress(), 200);
+          } catch (SocketTimeoutException queueFull) {
+            break;
+          }
+        }
+        StoreClient client =
+            new StoreClients(metrics, new StorePacing(4), 8, reachability)
+                .forConnection(
+                    StoreConnection.builder("http://127.0.0.1:" + full.getLocalPort())
+                        .connectTimeout(Duration.ofMillis(200))
+                        .build());
+        assertThatThrownBy(
+                () ->
+                    client.readKv(VaultToken.of("t"), "secret/app", java.util.OptionalInt.empty()))
+            .isInstanceOfSatisfying(
+                StoreException.class,
+                e -> {
+                  assertThat(e.kind()).isEqualTo(StoreErrorKind.TIMEOUT);
+                  assertThat(e.getMessage())
+                      .contains("no connection within the connect timeout")
+                      .doesNotContain("Exception");
+                });
+        // Not retried (the next attempt would be refused by the hold it opened).
+        assertThat(metrics.requestCount("read", "timeout")).isEqualTo(1);
+        assertThat(reachability.heldAddresses()).isEqualTo(1);
+      } finally {
+        for (Socket s : queued) {
+          s.close();
+        }
+      }
     }
   }
 
