@@ -56,8 +56,11 @@ class DriverWarmUpIT {
         .containsExactly(
             tuple("kubernetes model", null),
             tuple("kubernetes read", null),
+            tuple("csi request", null),
             tuple("provider call", null),
-            tuple("mount syscalls", null));
+            tuple("mount syscalls", null),
+            tuple("meters", null),
+            tuple("virtual thread", null));
     assertThat(h.proxy.counts()).isEmpty();
     assertThat(apiWrites()).isEqualTo(writesBefore);
     // The CSIDriver check's one read: before ready now, not a second time at ready.

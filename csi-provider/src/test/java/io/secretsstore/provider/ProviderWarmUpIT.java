@@ -33,8 +33,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The provider's start-up warm-up (issue 17) against a real OpenBao behind a request-counting
- * proxy, on a real unix socket: it asks the store nothing, readiness turns true only after it, and
- * the first Mount uses the store client it created.
+ * proxy, on a real unix socket: it asks the store nothing, readiness turns true only after it (all
+ * five steps), and the first Mount uses the store client it created.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "server.port=0")
 class ProviderWarmUpIT {
@@ -114,14 +114,16 @@ class ProviderWarmUpIT {
   void warmsUpWithoutTheStoreBeforeReadinessAndTheFirstMountUsesItsClient() throws Exception {
     // Readiness turned true once, after every step, and nothing had reached the store by then.
     assertThat(atReadiness)
-        .containsExactly("ACCEPTING_TRAFFIC finished=true steps=3 storeRequests=0");
+        .containsExactly("ACCEPTING_TRAFFIC finished=true steps=5 storeRequests=0");
     assertThat(warmUp.gaveUp()).isFalse();
     assertThat(warmUp.results())
         .extracting(StartupWarmUp.StepResult::name, StartupWarmUp.StepResult::failure)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("mount request", null),
             org.assertj.core.groups.Tuple.tuple("store client", null),
-            org.assertj.core.groups.Tuple.tuple("store exchange", null));
+            org.assertj.core.groups.Tuple.tuple("store exchange", null),
+            org.assertj.core.groups.Tuple.tuple("meters", null),
+            org.assertj.core.groups.Tuple.tuple("virtual thread", null));
     assertThat(proxy.counts()).isEmpty();
     // The module connection's client exists already, unused.
     assertThat(clients.size()).isEqualTo(1);

@@ -16,6 +16,12 @@ public class StartupWarmUpConfiguration {
 
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Runs after the daemon's own steps (beans of the daemon come first in the ordered stream). */
+  @Bean
+  WarmUp runtimeWarmUp() {
+    return new RuntimeWarmUp();
+  }
+
   @Bean
   StartupWarmUp startupWarmUp(ObjectProvider<WarmUp> warmUps, Environment environment) {
     return new StartupWarmUp(

@@ -97,7 +97,10 @@ class StartupWarmUpTest {
           .extracting(StartupWarmUp.StepResult::name, StartupWarmUp.StepResult::succeeded)
           .containsExactly(
               org.assertj.core.groups.Tuple.tuple("held", true),
-              org.assertj.core.groups.Tuple.tuple("failing", false));
+              org.assertj.core.groups.Tuple.tuple("failing", false),
+              // common-daemon's own steps come after the daemon's.
+              org.assertj.core.groups.Tuple.tuple("meters", true),
+              org.assertj.core.groups.Tuple.tuple("virtual thread", true));
       assertThat(context.getBean(ApplicationAvailability.class).getReadinessState())
           .isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
       assertThat(status(port, "readiness")).isEqualTo(200);
