@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.secretsstore.daemon.startup.StartupWarmUp;
 import io.secretsstore.driver.csi.IdentityGrpcService;
 import io.secretsstore.driver.csi.NodeGrpcService;
 import io.secretsstore.driver.csi.VolumeCallPool;
@@ -17,6 +18,7 @@ import io.secretsstore.driver.provider.ProvidersDirectory;
 import io.secretsstore.driver.provider.UnixSocketChannels;
 import io.secretsstore.driver.publish.DriverMetrics;
 import io.secretsstore.driver.publish.ImportResolver;
+import io.secretsstore.driver.publish.PublishWarmUp;
 import io.secretsstore.driver.publish.VolumeRecovery;
 import io.secretsstore.driver.publish.VolumeService;
 import io.secretsstore.driver.registration.CsiDriverCheck;
@@ -178,11 +180,25 @@ public class DriverConfiguration {
     return scheduler;
   }
 
+  /** {@code Probe} answers ready only once the start-up warm-up is over (CSI's "initializing"). */
   @Bean
   IdentityGrpcService identityGrpcService(
-      DriverProperties properties, ObjectProvider<BuildProperties> build, DriverSocket socket) {
+      DriverProperties properties,
+      ObjectProvider<BuildProperties> build,
+      DriverSocket socket,
+      StartupWarmUp warmUp) {
     String version = build.getIfAvailable() == null ? "0.1.0" : build.getIfAvailable().getVersion();
-    return new IdentityGrpcService(properties.driverName(), version);
+    return new IdentityGrpcService(properties.driverName(), version, warmUp::finished);
+  }
+
+  /**
+   * What the first publish would otherwise load and link, before readiness (common-daemon's
+   * StartupWarmUp runs it; {@code secrets-store.warm-up.enabled=false} turns it off).
+   */
+  @Bean
+  PublishWarmUp publishWarmUp(
+      KubernetesClient kubernetes, CsiDriverCheck csiDriverCheck, ProviderClients providers) {
+    return new PublishWarmUp(kubernetes, csiDriverCheck, providers, MountTable.ofThisProcess());
   }
 
   /**
@@ -208,8 +224,8 @@ public class DriverConfiguration {
   }
 
   /**
-   * Once the driver serves, in the background: a missing object, RBAC or an unreachable API server
-   * is logged, never delays or stops the start.
+   * Once the driver serves, in the background (already started by the warm-up unless that is off):
+   * a missing object, RBAC or an unreachable API server is logged, never stops the start.
    */
   @EventListener(ApplicationReadyEvent.class)
   void checkCsiDriver(ApplicationReadyEvent ready) {

@@ -9,6 +9,7 @@ import io.secretsstore.model.csi.v1.GetPluginInfoResponse;
 import io.secretsstore.model.csi.v1.IdentityGrpc;
 import io.secretsstore.model.csi.v1.ProbeRequest;
 import io.secretsstore.model.csi.v1.ProbeResponse;
+import java.util.function.BooleanSupplier;
 
 /**
  * CSI Identity: who we are, and whether the driver itself serves. {@code Probe} is about the driver
@@ -20,10 +21,17 @@ public final class IdentityGrpcService extends IdentityGrpc.IdentityImplBase {
 
   private final String driverName;
   private final String version;
+  private final BooleanSupplier ready;
 
   public IdentityGrpcService(String driverName, String version) {
+    this(driverName, version, () -> true);
+  }
+
+  /** {@code ready}: false while the driver still initialises (its start-up warm-up). */
+  public IdentityGrpcService(String driverName, String version, BooleanSupplier ready) {
     this.driverName = driverName;
     this.version = version;
+    this.ready = ready;
   }
 
   @Override
@@ -43,10 +51,14 @@ public final class IdentityGrpcService extends IdentityGrpc.IdentityImplBase {
     response.onCompleted();
   }
 
-  /** Answering at all means the socket and the gRPC server work; nothing else is asked. */
+  /**
+   * Answering at all means the socket and the gRPC server work; {@code ready} is false only while
+   * the start-up warm-up runs (CSI: "still initializing but otherwise perfectly healthy").
+   */
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> response) {
-    response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build());
+    response.onNext(
+        ProbeResponse.newBuilder().setReady(BoolValue.of(ready.getAsBoolean())).build());
     response.onCompleted();
   }
 }

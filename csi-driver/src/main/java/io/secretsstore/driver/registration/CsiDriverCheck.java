@@ -3,6 +3,7 @@ package io.secretsstore.driver.registration;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,15 +33,22 @@ public final class CsiDriverCheck {
   private final KubernetesClient kubernetes;
   private final String driverName;
   private final CompletableFuture<Outcome> done = new CompletableFuture<>();
+  private final AtomicBoolean started = new AtomicBoolean();
 
   public CsiDriverCheck(KubernetesClient kubernetes, String driverName) {
     this.kubernetes = kubernetes;
     this.driverName = driverName;
   }
 
-  /** Runs {@link #check()} on a virtual thread: start-up never waits for the API server. */
+  /**
+   * Runs {@link #check()} on a virtual thread, once however often it is called (the start-up
+   * warm-up starts it before ready, the ready event again): start-up never waits for the API server
+   * beyond the warm-up's bound.
+   */
   public void startInBackground() {
-    Thread.ofVirtual().name("csidriver-check").start(this::check);
+    if (started.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("csidriver-check").start(this::check);
+    }
   }
 
   /** Completes with the outcome of the check once it has run (and logged). */

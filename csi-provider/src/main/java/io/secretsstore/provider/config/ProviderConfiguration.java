@@ -3,6 +3,7 @@ package io.secretsstore.provider.config;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.secretsstore.provider.grpc.ProviderGrpcService;
 import io.secretsstore.provider.mount.MountService;
+import io.secretsstore.provider.mount.MountWarmUp;
 import io.secretsstore.provider.mount.ObjectVersions;
 import io.secretsstore.provider.mount.ProviderMetrics;
 import io.secretsstore.provider.mount.SharedReads;
@@ -82,6 +83,19 @@ public class ProviderConfiguration {
         versions,
         metrics,
         new StoreAccessPolicy(properties, defaults));
+  }
+
+  /**
+   * What the first mount would otherwise load, link and build, before readiness (common-daemon's
+   * StartupWarmUp runs it; {@code secrets-store.warm-up.enabled=false} turns it off).
+   */
+  @Bean
+  MountWarmUp mountWarmUp(
+      MountService mounts,
+      StoreClients clients,
+      ConnectionDefaults defaults,
+      ObjectVersions versions) {
+    return new MountWarmUp(mounts, clients, defaults, versions, Clock.systemUTC());
   }
 
   /**

@@ -323,7 +323,7 @@ public final class MountService {
     return file.encoding().apply(text, file.name());
   }
 
-  private StoreConnection connection(MountParameters parameters) {
+  StoreConnection connection(MountParameters parameters) {
     String address = parameters.address().orElse(defaults.url());
     if (address == null || address.isBlank()) {
       throw new MountException(
