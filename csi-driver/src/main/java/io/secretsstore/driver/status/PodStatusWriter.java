@@ -3,6 +3,7 @@ package io.secretsstore.driver.status;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.secretsstore.driver.publish.MountedVolume;
 import io.secretsstore.model.crd.PodMountStatus;
 import io.secretsstore.model.crd.SecretsStoreImportPodStatus;
@@ -16,7 +17,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +40,14 @@ public final class PodStatusWriter {
   private final String node;
   private final boolean enabled;
   private final Map<String, Runnable> pending = new LinkedHashMap<>();
+
+  /**
+   * Objects this run created or found to be this pod's: they are read before a write (ownership,
+   * resourceVersion). Any other is created first, without a read: a new pod volume's object costs a
+   * create and a status update (2 requests, not 3); one that exists answers 409 and takes the read
+   * path.
+   */
+  private final Set<String> written = ConcurrentHashMap.newKeySet();
 
   public PodStatusWriter(
       KubernetesClient kubernetes, ExecutorService background, String node, boolean enabled) {
@@ -82,9 +93,11 @@ public final class PodStatusWriter {
     }
     String namespace = volume.pod().namespace();
     String name = objectName(volume.pod().name(), volume.pod().volumeName());
+    String key = namespace + "/" + name;
     submit(
-        namespace + "/" + name,
+        key,
         () -> {
+          written.remove(key);
           try {
             kubernetes
                 .resources(SecretsStoreImportPodStatus.class)
@@ -130,11 +143,19 @@ public final class PodStatusWriter {
     if (!enabled) {
       return;
     }
-    SecretsStoreImportPodStatus object = desired(volume, mounted, node);
+    String key =
+        volume.pod().namespace() + "/" + objectName(volume.pod().name(), volume.pod().volumeName());
     submit(
-        object.getMetadata().getNamespace() + "/" + object.getMetadata().getName(),
+        key,
         () -> {
           try {
+            // Built on the writer thread, not by the publish that queued it: the volume's state
+            // when it is written (every field is volatile; a later change queues a later write).
+            SecretsStoreImportPodStatus object = desired(volume, mounted, node);
+            if (!written.contains(key) && createdWithStatus(object)) {
+              written.add(key);
+              return;
+            }
             var resource =
                 kubernetes
                     .resources(SecretsStoreImportPodStatus.class)
@@ -153,17 +174,36 @@ public final class PodStatusWriter {
               existing = null;
             }
             if (existing == null) {
-              SecretsStoreImportPodStatus created = kubernetes.resource(object).create();
-              created.setStatus(object.getStatus());
-              kubernetes.resource(created).updateStatus();
+              createWithStatus(object);
             } else {
               existing.setStatus(object.getStatus());
               kubernetes.resource(existing).updateStatus();
             }
+            written.add(key);
           } catch (RuntimeException e) {
             log.warn("could not write the status of {}: {}", volume, e.getMessage());
           }
         });
+  }
+
+  /** Creates the object, then its status (the status subresource ignores it on create). */
+  private void createWithStatus(SecretsStoreImportPodStatus object) {
+    SecretsStoreImportPodStatus created = kubernetes.resource(object).create();
+    created.setStatus(object.getStatus());
+    kubernetes.resource(created).updateStatus();
+  }
+
+  /** {@link #createWithStatus}, or false if an object of that name exists already (409). */
+  private boolean createdWithStatus(SecretsStoreImportPodStatus object) {
+    try {
+      createWithStatus(object);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** Whether the object's only owner is the pod with {@code uid}. */

@@ -104,4 +104,63 @@ class PodStatusQueueIT {
     queue.tasks.getFirst().run();
     assertThat(get(api, b)).isNull();
   }
+
+  /**
+   * A new pod volume's status costs a create and a status update, without a read (issue 17: the
+   * writes share the node's cores with the next publish); a later write reads first (ownership,
+   * resourceVersion), and an object of that name this run did not write is found by the create's
+   * 409 and then checked as before.
+   */
+  @Test
+  void aNewVolumesStatusIsCreatedWithoutAReadAndLaterWritesReadFirst() {
+    var mock = SharedStore.kubernetes();
+    KubernetesClient api = mock.client();
+    HeldExecutor queue = new HeldExecutor();
+    PodStatusWriter writer = new PodStatusWriter(api, queue, "node-1", true);
+    MountedVolume fresh = volume("count-a", "uid-count-a");
+    String path =
+        "/apis/deckhouse.io/v1alpha1/namespaces/status-queue/secretsstoreimportpodstatuses";
+    int[] before = requests(mock, path);
+
+    writer.mounted(fresh);
+    queue.tasks.removeFirst().run();
+    assertThat(difference(requests(mock, path), before))
+        .as("GET, POST, PUT for a new volume")
+        .containsExactly(0, 1, 1);
+    assertThat(get(api, fresh).getStatus().getPodUID()).isEqualTo("uid-count-a");
+
+    before = requests(mock, path);
+    fresh.lastError("rotation failed");
+    writer.mounted(fresh);
+    queue.tasks.removeFirst().run();
+    assertThat(difference(requests(mock, path), before))
+        .as("GET, POST, PUT for a volume this run wrote")
+        .containsExactly(1, 0, 1);
+    assertThat(get(api, fresh).getStatus().getError()).isEqualTo("rotation failed");
+
+    // Written by an earlier run of the driver (same pod): the create's 409, then read and kept.
+    PodStatusWriter restarted = new PodStatusWriter(api, queue, "node-1", true);
+    before = requests(mock, path);
+    fresh.lastError(null);
+    restarted.mounted(fresh);
+    queue.tasks.removeFirst().run();
+    assertThat(difference(requests(mock, path), before))
+        .as("GET, POST, PUT for an object of an earlier run")
+        .containsExactly(1, 1, 1);
+    assertThat(get(api, fresh).getStatus().getError()).isNull();
+    assertThat(get(api, fresh).getMetadata().getOwnerReferences().getFirst().getUid())
+        .isEqualTo("uid-count-a");
+  }
+
+  private static int[] requests(io.secretsstore.testkit.KubernetesApiMock mock, String path) {
+    return new int[] {
+      mock.requestCount("GET", path),
+      mock.requestCount("POST", path),
+      mock.requestCount("PUT", path)
+    };
+  }
+
+  private static List<Integer> difference(int[] after, int[] before) {
+    return List.of(after[0] - before[0], after[1] - before[1], after[2] - before[2]);
+  }
 }
