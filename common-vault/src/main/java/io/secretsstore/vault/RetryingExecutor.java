@@ -63,8 +63,9 @@ final class RetryingExecutor {
         throw cancelled(path, "before the request was sent", e);
       } catch (RuntimeException e) {
         if (Thread.currentThread().isInterrupted()) {
-          // The HTTP stack turns an interrupt into an I/O error ("Request was interrupted") after
-          // cancelling the exchange: the caller gave up, the store is not at fault.
+          // An interrupted virtual thread's socket is closed and its read fails ("Closed by
+          // interrupt"); a platform thread's request ends at its answer or its deadline. Either
+          // way the caller gave up and the store is not at fault.
           metrics.recordRequest(sample, operation.tag, StoreErrorKind.CANCELLED.code());
           throw cancelled(path, "while the request was in flight; it was aborted", e);
         }

@@ -265,7 +265,9 @@ public final class StoreClient implements AutoCloseable {
       try (ClientHttpResponse response = request.execute()) {
         status = response.getStatusCode().value();
         bytes = response.getBody().readAllBytes();
-        if (status >= 400) {
+        // A redirect is not followed (a token is never carried to another address): it is the
+        // store's error, with its status, as a 4xx is.
+        if (status >= 300) {
           throw new StoreHttpStatus(
               status, new String(bytes, StandardCharsets.UTF_8), response.getHeaders());
         }

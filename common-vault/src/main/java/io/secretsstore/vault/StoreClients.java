@@ -11,10 +11,10 @@ import java.util.Set;
 
 /**
  * One {@link StoreClient} per distinct {@link StoreConnection}, so callers that mount many imports
- * pointing at the same store share an HTTP client (and its connection pool). Tenants choose
- * addresses, namespaces and CAs, so the number of connections is theirs to choose: at most {@code
- * maxClients} are kept, the least recently used one is closed when another is needed — at once, or
- * when the last {@link Lease} of it ends.
+ * pointing at the same store share a client (and its TLS socket factory, whose kept-alive
+ * connections only it reuses). Tenants choose addresses, namespaces and CAs, so the number of
+ * connections is theirs to choose: at most {@code maxClients} are kept, the least recently used one
+ * is closed when another is needed — at once, or when the last {@link Lease} of it ends.
  */
 public final class StoreClients {
 

@@ -9,10 +9,11 @@ import io.secretsstore.vault.error.StoreLoginException;
 import io.secretsstore.vault.error.TlsHandshakeFailures;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.HttpRetryException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -52,6 +53,12 @@ final class StoreErrorMapping {
           path,
           response.getStatusCode().value(),
           response.getResponseBodyAsString());
+    }
+    HttpRetryException unauthorized = find(e, HttpRetryException.class);
+    if (unauthorized != null) {
+      // HttpURLConnection's answer to a 401 on a streamed body (a POST: login, write): its status
+      // is the store's (or a proxy's) answer; the body is gone.
+      return fromResponse(operation, address, path, unauthorized.responseCode(), "");
     }
     IOException io = find(e, IOException.class);
     if (io != null) {
@@ -185,7 +192,7 @@ final class StoreErrorMapping {
     if (failure.kind() == StoreErrorKind.RATE_LIMITED) {
       return true;
     }
-    return find(e, ConnectException.class) != null || find(e, UnknownHostException.class) != null;
+    return StoreRequestFactory.failedWhileConnecting(e);
   }
 
   /**
@@ -195,10 +202,7 @@ final class StoreErrorMapping {
    * connection cut or a request timeout after it was made).
    */
   static StoreReachability.Outcome reachability(RuntimeException e, StoreException failure) {
-    if (find(e, ConnectException.class) != null
-        || find(e, UnknownHostException.class) != null
-        || find(e, HttpConnectTimeoutException.class) != null
-        || isConnectTimeout(e)) {
+    if (StoreRequestFactory.failedWhileConnecting(e)) {
       return StoreReachability.Outcome.UNREACHABLE;
     }
     if (failure.httpStatus().isPresent()
@@ -221,19 +225,20 @@ final class StoreErrorMapping {
     String cause =
         switch (io) {
           case ConnectException c -> "connection refused or no route: nothing answers there";
+          case NoRouteToHostException r -> "no route to host: nothing answers there";
           case UnknownHostException u -> "unknown host: the name does not resolve";
-          case HttpConnectTimeoutException t -> "no connection within the connect timeout";
-          case HttpTimeoutException t -> "no answer within the request timeout";
           case SocketTimeoutException t when StoreRequestFactory.isConnectTimeout(t) ->
               "no connection within the connect timeout";
           case SocketTimeoutException t -> "no answer within the request timeout";
+          case SocketException s when StoreRequestFactory.failedWhileConnecting(s) ->
+              "no connection could be made: nothing answers there";
           default -> io.getClass().getSimpleName();
         };
     return message.isEmpty() ? cause : cause + " (" + message + ")";
   }
 
   private static StoreErrorKind ioKind(IOException io) {
-    if (io instanceof HttpTimeoutException || io instanceof SocketTimeoutException) {
+    if (io instanceof SocketTimeoutException) {
       return StoreErrorKind.TIMEOUT;
     }
     if (find(io, SSLException.class) != null && TlsHandshakeFailures.connectionLost(io)) {
@@ -242,10 +247,10 @@ final class StoreErrorMapping {
     if (io instanceof SSLException) {
       return StoreErrorKind.TLS;
     }
-    if (io instanceof ConnectException || io instanceof UnknownHostException) {
+    if (StoreRequestFactory.failedWhileConnecting(io)) {
       return StoreErrorKind.UNREACHABLE;
     }
-    // The JDK client reports some handshake failures as a plain IOException with an SSL cause.
+    // Some handshake failures arrive as a plain IOException with an SSL cause.
     return find(io, SSLException.class) != null ? StoreErrorKind.TLS : StoreErrorKind.UNREACHABLE;
   }
 
@@ -273,12 +278,6 @@ final class StoreErrorMapping {
       }
     }
     return Redaction.sanitize(String.join("; ", errors));
-  }
-
-  /** A connect that timed out ({@link StoreRequestFactory}'s transport): nothing answered. */
-  private static boolean isConnectTimeout(Throwable e) {
-    SocketTimeoutException timeout = find(e, SocketTimeoutException.class);
-    return timeout != null && StoreRequestFactory.isConnectTimeout(timeout);
   }
 
   private static <T extends Throwable> T find(Throwable error, Class<T> type) {

@@ -101,8 +101,9 @@ final class StoreTls {
 
   /**
    * Verifies the chain with the delegate, then the certificate's names against a configured server
-   * name instead of the address host (the JDK HTTP client always checks the address host, so the
-   * chain check deliberately uses the overload without a socket or engine).
+   * name instead of the address host (the store client's sockets always ask for the address host,
+   * see HostCheckingSocketFactory, so the chain check deliberately uses the overload without a
+   * socket or engine).
    */
   private static final class ServerNameVerifier extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager delegate;

@@ -87,11 +87,19 @@ class DriverWarmUpIT {
   @Test
   void offMeansNoStepAndTheCheckAtReady() throws Exception {
     h = new DriverHarness("secrets-store.warm-up.enabled=false");
+    h.stopDriver();
+    int csiDriverReadsBefore = csiDriverReads();
+    h.startDriver();
     StartupWarmUp warmUp = h.bean(StartupWarmUp.class);
     assertThat(warmUp.finished()).isTrue();
     assertThat(warmUp.results()).isEmpty();
     assertThat(h.proxy.counts()).isEmpty();
     assertThat(h.kubelet().probe()).isTrue();
+    // Without the warm-up the CSIDriver check still reads once, in the background after ready.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofMinutes(2))
+        .until(() -> csiDriverReads() - csiDriverReadsBefore >= 1);
+    assertThat(csiDriverReads() - csiDriverReadsBefore).isEqualTo(1);
   }
 
   /** CSI Probe says "initialising" (ready false, no error) while the warm-up runs. */

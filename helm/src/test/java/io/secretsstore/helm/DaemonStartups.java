@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * alternating without and with the cache: start to ready of each daemon and the first Mount. The
  * last cached run also times {@link #SEQUENTIAL} warm mounts one after another with sharing off
  * ({@code csiProvider.coalesceWindow=0s}: every mount reads the store), and the provider's own mean
- * store read (common-vault's {@code secrets_store_requests_seconds{operation="read"}}).
+ * store read (common-vault's {@code secrets_store_requests_seconds{operation="read"}}), then as
+ * many {@code Mount} calls straight to the provider's socket with a SecretProviderClass's
+ * parameters ({@link ProviderMounts}: the issue's comparison with the upstream provider).
  */
 final class DaemonStartups {
 
@@ -42,6 +44,8 @@ final class DaemonStartups {
       long storeReads,
       long logins,
       double providerMountMeanMs,
+      double[] directMountMs,
+      long directReads,
       long providerCacheMiB,
       long driverCacheMiB) {
 
@@ -58,7 +62,8 @@ final class DaemonStartups {
       String storeAddress,
       KubernetesApiMock kubernetes,
       Path providerJar,
-      Path driverJar)
+      Path driverJar,
+      Map<String, String> spcParameters)
       throws Exception {
     int driverPort = freePort();
     int providerPort = freePort();
@@ -72,7 +77,8 @@ final class DaemonStartups {
             "allowedStoreAddresses={" + storeAddress + "}");
     Path kubeconfig = work.resolve("kubeconfig");
     RenderedService.writeMockKubeconfig(kubeconfig, kubernetes.url(), Helm.NAMESPACE);
-    Pair pair = new Pair(chart, work, kubeconfig, kubernetes, providerPort, driverPort);
+    Pair pair =
+        new Pair(chart, work, kubeconfig, kubernetes, providerPort, driverPort, spcParameters);
     Path providerThin = extract(providerJar, work.resolve("provider-cp"));
     Path driverThin = extract(driverJar, work.resolve("driver-cp"));
     Path providerCache = work.resolve("csi-provider.aot");
@@ -120,6 +126,8 @@ final class DaemonStartups {
         last.reads,
         last.logins,
         last.providerMountMeanMs,
+        last.directMountMs,
+        last.directReads,
         Files.size(providerCache) >> 20,
         Files.size(driverCache) >> 20);
   }
@@ -153,7 +161,8 @@ final class DaemonStartups {
       Path kubeconfig,
       KubernetesApiMock kubernetes,
       int providerPort,
-      int driverPort) {
+      int driverPort,
+      Map<String, String> spcParameters) {
 
     record Times(
         double providerStartMs,
@@ -163,7 +172,9 @@ final class DaemonStartups {
         double readMeanMs,
         long reads,
         long logins,
-        double providerMountMeanMs) {}
+        double providerMountMeanMs,
+        double[] directMountMs,
+        long directReads) {}
 
     Times run(
         String name,
@@ -247,8 +258,43 @@ final class DaemonStartups {
           mean = reads > 0 ? (after[1] - readsBefore[1]) * 1000 / reads : Double.NaN;
           logins = (long) (storeRequests(providerPort, "login")[0] - loginsBefore[0]);
         }
+        double[] direct = new double[sequential];
+        long directReads = 0;
+        if (sequential > 0) {
+          try (ProviderMounts upstreamDriver = new ProviderMounts(providerSocket, spcParameters)) {
+            double[] before = null;
+            for (int i = 0; i < WARMUP + sequential; i++) {
+              Pod pod = new Pod(name + "-direct-" + i, UUID.randomUUID().toString());
+              String token =
+                  kubernetes
+                      .tokens()
+                      .mint(NAMESPACE, ACCOUNT, List.of(AUDIENCE), Duration.ofHours(1));
+              if (i == WARMUP) {
+                before = storeRequests(providerPort, "read");
+              }
+              t = System.nanoTime();
+              upstreamDriver.mount(pod, token);
+              if (i >= WARMUP) {
+                direct[i - WARMUP] = millisSince(t);
+              }
+            }
+            directReads = (long) (storeRequests(providerPort, "read")[0] - before[0]);
+            assertThat(directReads)
+                .as("sharing off: each direct Mount read its 3 secrets from the store")
+                .isEqualTo(3L * sequential);
+          }
+        }
         return new Times(
-            providerStart, driverStart, first, took, mean, reads, logins, providerMount);
+            providerStart,
+            driverStart,
+            first,
+            took,
+            mean,
+            reads,
+            logins,
+            providerMount,
+            direct,
+            directReads);
       } finally {
         if (csi != null) {
           for (Pod pod : pods) {

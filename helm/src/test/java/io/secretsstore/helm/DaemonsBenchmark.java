@@ -61,6 +61,31 @@ class DaemonsBenchmark {
   static final Duration IDLE = Duration.ofSeconds(15);
   static final Path JCMD = Path.of(System.getProperty("java.home"), "bin", "jcmd");
 
+  /**
+   * The same 5 files as a SecretProviderClass's parameters (upstream's dialect), for the Mount
+   * calls straight to the provider.
+   */
+  static Map<String, String> spcParameters(String address, String auth, String prefix) {
+    StringBuilder objects = new StringBuilder();
+    for (String[] o :
+        List.of(
+            new String[] {"db-user", "db", "user"},
+            new String[] {"db-password", "db", "password"},
+            new String[] {"api-token", "api", "token"},
+            new String[] {"tls.crt", "tls", "crt"},
+            new String[] {"tls.key", "tls", "key"})) {
+      objects.append(
+          "- objectName: %s\n  secretPath: secret/data/%s/%s\n  secretKey: %s\n"
+              .formatted(o[0], prefix, o[1], o[2]));
+    }
+    return Map.of(
+        "roleName", ROLE,
+        "vaultAddress", address,
+        "vaultKubernetesMountPath", auth,
+        "audience", AUDIENCE,
+        "objects", objects.toString());
+  }
+
   @Test
   void daemonsAgainstTheirFloors() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "the csi-driver runs as root only");
@@ -132,7 +157,8 @@ class DaemonsBenchmark {
               store.address(),
               kubernetes,
               providerJar,
-              driverJar);
+              driverJar,
+              spcParameters(store.address(), auth, prefix));
 
       // Floors: the smallest JVM with each daemon's flags and limit.
       Floor providerFloor = idleJvm(chart, PROVIDER, providerJar, work);

@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A stand-in store on the loopback interface for the start-up warm-up, inside this process: it
  * answers one Kubernetes login and one KV v2 read with canned JSON, so the store client's first
- * HTTP exchange (JDK client, spring-vault's login, the JSON of both answers) runs before readiness
- * without a request to the real store. Closed right after.
+ * HTTP exchange (HttpURLConnection, spring-vault's login, the JSON of both answers) runs before
+ * readiness without a request to the real store. Closed right after.
  */
 final class WarmUpStore implements AutoCloseable {
 
