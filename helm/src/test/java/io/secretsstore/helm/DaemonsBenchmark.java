@@ -41,7 +41,9 @@ import org.junit.jupiter.api.Test;
  * refused. Floors measured in the same run: a minimal JVM process with the same flags (start-up,
  * memory), the framework's ({@link FrameworkFloors}: an empty Spring Boot + spring-grpc daemon,
  * with and without actuator), and a raw HTTP GET of the same secret from this JVM (a mount's store
- * round trip).
+ * round trip). The issue's comparison with the upstream provider: the provider's {@code Mount}
+ * called straight on its socket with a SecretProviderClass's parameters ({@link ProviderMounts}, in
+ * {@link DaemonStartups}' last run, sharing off).
  *
  * <p>Not a test of timing: it asserts only that every volume got its files. Numbers go to stdout
  * and {@code target/bench/daemons.txt}; record them with the machine load it prints.
