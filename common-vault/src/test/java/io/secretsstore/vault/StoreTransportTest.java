@@ -49,10 +49,12 @@ class StoreTransportTest {
       StoreException failure =
           onPlatformThread(
               () -> client.readKv(VaultToken.of("t"), "secret/data/app", OptionalInt.empty()));
+      // Without the deadline the call would not return for 10000 s (the hang detector fails it);
+      // a machine so loaded that the server misses the 800 ms read timeout ends it as a timeout
+      // too.
       assertThat(failure.kind()).isEqualTo(StoreErrorKind.TIMEOUT);
       assertThat(failure.getMessage())
           .contains("no answer within the request timeout")
-          .contains("the whole answer took longer than the request timeout (800 ms)")
           .doesNotContain("Exception");
       // Every attempt (reads are retried on a timeout) was cut, none left open.
       assertThat(metrics.requestCount("read", "timeout"))
@@ -75,7 +77,7 @@ class StoreTransportTest {
       StoreException failure = onPlatformThread(() -> client.login("kubernetes", "app", "jwt"));
       assertThat(failure).isInstanceOf(StoreLoginException.class);
       assertThat(failure.kind()).isEqualTo(StoreErrorKind.TIMEOUT);
-      assertThat(failure.getMessage()).contains("the whole answer took longer");
+      assertThat(failure.getMessage()).contains("no answer within the request timeout");
     }
   }
 
