@@ -23,10 +23,12 @@ import org.springframework.http.client.ClientHttpResponse;
  * One store request bounded as a whole: from {@code execute()} until its answer is closed, at most
  * the request timeout after the connect timeout. {@code HttpURLConnection}'s read timeout bounds
  * each wait for bytes only, so a store sending one byte just inside it could hold the caller for
- * ever; a platform thread (a controller reconciler's) cannot be interrupted out of a socket read.
- * At the deadline the connection is disconnected (its socket closed), and the caller's blocked read
- * fails as a {@link SocketTimeoutException}: the error kind {@code timeout}, as a silent store
- * gets.
+ * ever. At the deadline the requesting thread is interrupted: it is a virtual thread ({@link
+ * RetryingExecutor} runs every attempt on one), whose blocked socket wait then closes the socket.
+ * ({@code HttpURLConnection.disconnect()} is no substitute: once the answer has begun it closes the
+ * body stream under the lock the blocked reader holds, and may wait for ever.) The caller's read
+ * fails as a {@link SocketTimeoutException}, the error kind {@code timeout}, as a silent store
+ * gets, and the interrupt, which was the deadline's and not a cancellation, is cleared.
  */
 final class RequestDeadline implements ClientHttpRequest {
 
@@ -47,6 +49,7 @@ final class RequestDeadline implements ClientHttpRequest {
   private final HttpURLConnection connection;
   private final Duration limit;
   private final AtomicBoolean expired = new AtomicBoolean();
+  private volatile Thread requester;
 
   RequestDeadline(ClientHttpRequest request, HttpURLConnection connection, Duration limit) {
     this.request = request;
@@ -57,11 +60,18 @@ final class RequestDeadline implements ClientHttpRequest {
   @Override
   public ClientHttpResponse execute() throws IOException {
     long millis = limit.toMillis() + connection.getConnectTimeout();
+    Thread thread = Thread.currentThread();
+    requester = thread;
     ScheduledFuture<?> deadline =
         Timer.INSTANCE.schedule(
             () -> {
               expired.set(true);
-              connection.disconnect();
+              if (thread.isVirtual()) {
+                thread.interrupt();
+              } else {
+                // Not through RetryingExecutor: best effort (ends a wait for the headers).
+                connection.disconnect();
+              }
             },
             millis,
             TimeUnit.MILLISECONDS);
@@ -80,11 +90,20 @@ final class RequestDeadline implements ClientHttpRequest {
     if (!expired.get()) {
       return e;
     }
+    clearOwnInterrupt();
     SocketTimeoutException timeout =
         new SocketTimeoutException(
             "the whole answer took longer than the request timeout (" + limit.toMillis() + " ms)");
     timeout.initCause(e);
     return timeout;
+  }
+
+  /** The deadline's interrupt is not the caller's cancellation: the requester's flag is cleared. */
+  private void clearOwnInterrupt() {
+    Thread thread = requester;
+    if (Thread.currentThread() == thread && thread.isVirtual()) {
+      Thread.interrupted();
+    }
   }
 
   @Override
@@ -179,7 +198,15 @@ final class RequestDeadline implements ClientHttpRequest {
     @Override
     public void close() {
       // Cancelled first: the finished request's connection goes back to the keep-alive cache.
-      deadline.cancel(false);
+      if (!deadline.cancel(false)) {
+        // It fired as the answer ended: let it finish (a flag and an interrupt), then clear it.
+        while (!deadline.isDone()) {
+          Thread.onSpinWait();
+        }
+        if (expired.get()) {
+          clearOwnInterrupt();
+        }
+      }
       response.close();
     }
   }

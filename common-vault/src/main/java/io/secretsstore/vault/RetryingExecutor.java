@@ -8,6 +8,9 @@ import io.secretsstore.vault.error.StoreLoginException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -53,7 +56,7 @@ final class RetryingExecutor {
       StoreReachability.Outcome outcome = StoreReachability.Outcome.UNKNOWN;
       String cause = null;
       try {
-        T result = pacing.attempt(call);
+        T result = pacing.attempt(() -> onVirtualThread(call));
         outcome = StoreReachability.Outcome.REACHED;
         metrics.recordRequest(sample, operation.tag, "success");
         return result;
@@ -106,6 +109,59 @@ final class RetryingExecutor {
         Thread.currentThread().interrupt();
         throw cancelled(path, "while waiting to retry after: " + failure.getMessage(), interrupted);
       }
+    }
+  }
+
+  /**
+   * Runs one attempt on a virtual thread: the caller's own if it is one (the csi-provider's reads),
+   * else a new one the caller waits for (a controller reconciler's platform thread). Only a virtual
+   * thread's socket wait ends when it is interrupted, which is how a request is aborted: by its
+   * {@link RequestDeadline}, or by the caller giving up (the interrupt is passed on, the worker
+   * waited for, and the caller's own interrupt restored, so the attempt reports cancelled).
+   */
+  private static <T> T onVirtualThread(Supplier<T> call) {
+    if (Thread.currentThread().isVirtual()) {
+      return call.get();
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread worker =
+        Thread.ofVirtual()
+            .name("store-request")
+            .start(
+                () -> {
+                  try {
+                    result.complete(call.get());
+                  } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                  }
+                });
+    try {
+      result.get();
+    } catch (InterruptedException callerGaveUp) {
+      worker.interrupt();
+      boolean joined = false;
+      while (!joined) {
+        try {
+          worker.join();
+          joined = true;
+        } catch (InterruptedException again) {
+          // Already passed on; the worker ends once its socket is closed.
+        }
+      }
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException failed) {
+      // Rethrown below, as the caller's own call would have thrown it.
+    }
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw e;
     }
   }
 

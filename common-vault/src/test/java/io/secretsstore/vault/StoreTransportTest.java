@@ -82,6 +82,44 @@ class StoreTransportTest {
   }
 
   /**
+   * A platform caller that gives up (a reconciler shutting down) aborts its request in flight: the
+   * attempt runs on a virtual thread whose socket closes when the interrupt is passed on.
+   */
+  @Test
+  void anInterruptedPlatformCallerAbortsItsRequestAndReportsCancelled() throws Exception {
+    try (RawServer server =
+        new RawServer(
+            (in, out) -> {
+              readHeaders(in);
+              Thread.sleep(Duration.ofMinutes(10)); // never answers
+            })) {
+      StoreClient client = client(server, Duration.ofMinutes(5));
+      CompletableFuture<StoreException> failure = new CompletableFuture<>();
+      Thread caller =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      client.readKv(VaultToken.of("t"), "secret/data/app", OptionalInt.empty());
+                      failure.completeExceptionally(new AssertionError("the call succeeded"));
+                    } catch (StoreException e) {
+                      failure.complete(e);
+                    } catch (Throwable e) {
+                      failure.completeExceptionally(e);
+                    }
+                  });
+      while (server.connections() == 0) {
+        Thread.sleep(10);
+      }
+      caller.interrupt();
+      StoreException cancelled = failure.get(2, TimeUnit.MINUTES);
+      assertThat(cancelled.kind()).isEqualTo(StoreErrorKind.CANCELLED);
+      assertThat(cancelled.getMessage()).contains("it was aborted");
+      assertThat(server.connections()).isEqualTo(1); // not retried
+    }
+  }
+
+  /**
    * HttpURLConnection answers a 401 to a streamed body with an HttpRetryException instead of the
    * response: it is still the store's (or a proxy's) refusal of the login, with its status.
    */
