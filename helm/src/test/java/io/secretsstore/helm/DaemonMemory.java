@@ -104,6 +104,40 @@ final class DaemonMemory {
   }
 
   /**
+   * Mean and p50 (ms) of {@code rounds} raw GETs of one secret from a JVM started with the provider
+   * image's flags ({@link io.secretsstore.helm.floor.RawGets}): the floor of the provider's store
+   * read, from a JVM like its own.
+   */
+  static double[] rawGetsLikeTheProvider(
+      RenderedChart chart, Path providerJar, Path work, String url, String token, int rounds)
+      throws Exception {
+    List<String> command = floorJvm(chart, PROVIDER, providerJar);
+    command.add("-cp");
+    command.add(
+        Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString());
+    command.add(io.secretsstore.helm.floor.RawGets.class.getName());
+    command.add(url);
+    command.add("50");
+    command.add(Integer.toString(rounds));
+    Process process =
+        new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
+    try {
+      try (var stdin = process.getOutputStream()) {
+        stdin.write((token + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("raw GETs finished").isTrue();
+      Matcher m = Pattern.compile("mean (\\S+) p50 (\\S+)").matcher(output);
+      assertThat(m.find()).as("raw GETs printed their figures: " + output).isTrue();
+      return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))};
+    } finally {
+      process.destroy();
+      process.waitFor(20, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
    * {@code java} with the daemon image's JVM flags, its chart limit as RAM and NMT, as the memory
    * run starts the daemon itself: the start of every floor process's command.
    */

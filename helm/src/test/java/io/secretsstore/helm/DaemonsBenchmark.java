@@ -253,6 +253,14 @@ class DaemonsBenchmark {
           HeldPublishes.measure(csi, driver, provider, driverPort, store, kubernetes, pods);
 
       double[] get = rawGets(store, prefix + "/db");
+      double[] getLikeProvider =
+          rawGetsLikeTheProvider(
+              chart,
+              providerJar,
+              work,
+              store.address() + "/v1/secret/data/" + prefix + "/db",
+              store.rootToken(),
+              200);
       List<String> secrets = List.of(prefix + "/db", prefix + "/api", prefix + "/tls");
       double[] threeGets = StoreFloors.threeGets(store, secrets);
       double[] loginThreeGets =
@@ -282,6 +290,7 @@ class DaemonsBenchmark {
                   publish,
                   burstWall,
                   get,
+                  getLikeProvider,
                   threeGets,
                   loginThreeGets,
                   startups,

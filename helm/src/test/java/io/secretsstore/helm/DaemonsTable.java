@@ -27,6 +27,7 @@ final class DaemonsTable {
       double[] publish,
       double burstWall,
       double[] get,
+      double[] getLikeProvider,
       double[] threeGets,
       double[] loginThreeGets,
       DaemonStartups.Result startups,
@@ -141,13 +142,17 @@ final class DaemonsTable {
         "",
         null);
     double rawMean = Arrays.stream(f.get).average().orElse(Double.NaN);
+    // The goal's floor is a raw GET from a JVM like the provider's (its flags: C1 only, its heap;
+    // its transport); the benchmark's own warm C2 JVM is shown beside it.
+    double likeProvider = f.getLikeProvider[0];
     row(
         t,
         "mean store read inside the provider (ms)",
         s.storeReadMeanMs(),
-        "raw GET mean %.2f".formatted(rawMean),
+        "raw GET mean %.2f from a JVM with the provider's flags (p50 %.2f); %.2f from this JVM"
+            .formatted(likeProvider, f.getLikeProvider[1], rawMean),
         "<= 1.2x floor",
-        s.storeReadMeanMs() <= 1.2 * rawMean);
+        s.storeReadMeanMs() <= 1.2 * likeProvider);
     String getP50 = "raw GET p50 %.1f".formatted(percentile(f.get, 50));
     row(
         t,
