@@ -8,11 +8,6 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.secretsstore.model.csi.v1.GetPluginInfoRequest;
 import io.secretsstore.model.csi.v1.IdentityGrpc;
 import io.secretsstore.model.csi.v1.NodeGetInfoRequest;
@@ -204,15 +199,8 @@ class ChartRenderedConfigIT {
     Path csiSocket = driver.path("/csi/csi.sock");
     assertThat(csiSocket.getParent())
         .isEqualTo(hostPaths.get("/var/lib/kubelet/plugins/" + CsiNames.DRIVER_NAME));
-    MultiThreadIoEventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(csiSocket.toFile()))
-            .eventLoopGroup(group)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
-    try {
+    try (UnixChannel unix = new UnixChannel(csiSocket)) {
+      ManagedChannel channel = unix.channel;
       var node = NodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
       assertThat(node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()).getNodeId())
           .isEqualTo(NODE);
@@ -229,9 +217,6 @@ class ChartRenderedConfigIT {
                   .probe(ProbeRequest.getDefaultInstance())
                   .getReady()
                   .getValue());
-    } finally {
-      channel.shutdownNow();
-      group.shutdownGracefully();
     }
     // Memory with the image's JVM flags and the chart's limits: idle after start, then the webhook
     // after a small admission load (docs/memory.md records these numbers).

@@ -80,9 +80,7 @@ final class DaemonMemory {
   static Floor idleJvm(RenderedChart chart, String workload, Path jar, Path work) throws Exception {
     List<String> command = floorJvm(chart, workload, jar);
     command.add("-cp");
-    command.add(
-        Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-            .toString());
+    command.add(testClasses());
     command.add(IdleJvm.class.getName());
     long started = System.nanoTime();
     Process process =
@@ -113,9 +111,7 @@ final class DaemonMemory {
       throws Exception {
     List<String> command = floorJvm(chart, PROVIDER, providerJar);
     command.add("-cp");
-    command.add(
-        Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-            .toString());
+    command.add(testClasses());
     command.add(io.secretsstore.helm.floor.RawGets.class.getName());
     command.add(url);
     command.add("50");
@@ -135,6 +131,12 @@ final class DaemonMemory {
       process.destroy();
       process.waitFor(20, TimeUnit.SECONDS);
     }
+  }
+
+  /** This module's test classes (the floor programs' class path). */
+  private static String testClasses() throws java.net.URISyntaxException {
+    return Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .toString();
   }
 
   /**

@@ -5,15 +5,9 @@ import static io.secretsstore.helm.DaemonMemory.*;
 import static io.secretsstore.helm.DaemonsBenchmark.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.secretsstore.helm.floor.SpringGrpcDaemon;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -192,25 +186,14 @@ final class FrameworkFloors {
     if (!Files.exists(socket)) {
       return false;
     }
-    MultiThreadIoEventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-            .eventLoopGroup(group)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
-    try {
-      return HealthGrpc.newBlockingStub(channel)
+    try (UnixChannel unix = new UnixChannel(socket)) {
+      return HealthGrpc.newBlockingStub(unix.channel)
               .withDeadlineAfter(2, TimeUnit.SECONDS)
               .check(HealthCheckRequest.getDefaultInstance())
               .getStatus()
           == HealthCheckResponse.ServingStatus.SERVING;
     } catch (RuntimeException e) {
       return false;
-    } finally {
-      channel.shutdownNow();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 }

@@ -5,11 +5,6 @@ import static io.secretsstore.helm.DaemonMemory.*;
 import static io.secretsstore.helm.DaemonsBenchmark.*;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.secretsstore.model.csi.v1.IdentityGrpc;
 import io.secretsstore.model.csi.v1.NodeGrpc;
 import io.secretsstore.model.csi.v1.NodePublishVolumeRequest;
@@ -42,19 +37,14 @@ final class KubeletCsi {
 
   /** Calls the driver as kubelet does for an inline volume (podInfoOnMount, tokenRequests). */
   static final class Csi implements AutoCloseable {
-    final MultiThreadIoEventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    final ManagedChannel channel;
+    private final UnixChannel unix;
+    private final ManagedChannel channel;
     final Path podsDir;
 
     Csi(Path socket, Path podsDir) {
       this.podsDir = podsDir;
-      channel =
-          NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-              .eventLoopGroup(group)
-              .channelType(EpollDomainSocketChannel.class)
-              .usePlaintext()
-              .build();
+      unix = new UnixChannel(socket);
+      channel = unix.channel;
     }
 
     Path target(Pod pod) {
@@ -124,8 +114,7 @@ final class KubeletCsi {
 
     @Override
     public void close() {
-      channel.shutdownNow();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      unix.close();
     }
   }
 
@@ -133,24 +122,13 @@ final class KubeletCsi {
     if (!Files.exists(socket)) {
       return false;
     }
-    MultiThreadIoEventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-            .eventLoopGroup(group)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
-    try {
-      CSIDriverProviderGrpc.newBlockingStub(channel)
+    try (UnixChannel unix = new UnixChannel(socket)) {
+      CSIDriverProviderGrpc.newBlockingStub(unix.channel)
           .withDeadlineAfter(2, TimeUnit.SECONDS)
           .version(VersionRequest.newBuilder().setVersion("v1alpha1").build());
       return true;
     } catch (RuntimeException e) {
       return false;
-    } finally {
-      channel.shutdownNow();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 

@@ -4,12 +4,6 @@ import static io.secretsstore.helm.DaemonsBenchmark.*;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.secretsstore.model.names.CsiNames;
 import io.secretsstore.model.provider.v1alpha1.CSIDriverProviderGrpc;
 import io.secretsstore.model.provider.v1alpha1.MountRequest;
@@ -30,9 +24,7 @@ final class ProviderMounts implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final MultiThreadIoEventLoopGroup group =
-      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-  private final ManagedChannel channel;
+  private final UnixChannel unix;
   private final Map<String, String> parameters;
 
   /**
@@ -41,12 +33,7 @@ final class ProviderMounts implements AutoCloseable {
    */
   ProviderMounts(Path socket, Map<String, String> parameters) {
     this.parameters = Map.copyOf(parameters);
-    channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-            .eventLoopGroup(group)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
+    unix = new UnixChannel(socket);
   }
 
   /** One Mount of {@code pod}'s volume with kubelet's token for the benchmark's audience. */
@@ -67,7 +54,7 @@ final class ProviderMounts implements AutoCloseable {
                     "expirationTimestamp",
                     Instant.now().plusSeconds(3600).toString()))));
     MountResponse response =
-        CSIDriverProviderGrpc.newBlockingStub(channel)
+        CSIDriverProviderGrpc.newBlockingStub(unix.channel)
             .withDeadlineAfter(60, TimeUnit.SECONDS)
             .mount(
                 MountRequest.newBuilder()
@@ -87,7 +74,6 @@ final class ProviderMounts implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.shutdownNow();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    unix.close();
   }
 }
